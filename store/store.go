@@ -1,0 +1,167 @@
+// Package store is Atelier's durable state: worlds, layers, and for every
+// automerge document an append-only log of changes plus periodic snapshots.
+//
+// One interface, Store, has two implementations chosen only in cmd/: SQLite
+// (embedded, pure Go, the default) and PostgreSQL (pgx/v5). Both pass the one
+// conformance suite in store/storetest.
+//
+// Layout per document:
+//
+//   - changes: one append-only row per automerge change, in the order the
+//     server accepted it (Ordinal 1, 2, 3, …). The row is the history index
+//     (hash, deps, actor, seq, time, message, size, delivering user, arrival
+//     time) and holds the change's raw bytes, so history and sync can be served
+//     without loading the document. Rows are never rewritten.
+//   - snapshots: the output of automerge's save() at some ordinal, so a
+//     document can be materialized without replaying every change. Writing a
+//     snapshot is compaction; it never removes change rows, because the full
+//     history is the product.
+//
+// Durability: AppendChanges returns only after the rows are committed. The sync
+// engine acknowledges a change to no peer before that.
+package store
+
+import (
+	"context"
+	"encoding/hex"
+	"time"
+)
+
+// WorldID identifies a world; it is a UUID in canonical text form.
+type WorldID string
+
+// LayerID identifies a layer within a world; it is a UUID in canonical text form.
+type LayerID string
+
+// DocID is an automerge-repo DocumentId: the bs58check encoding of 16 random
+// bytes. It is what follows "automerge:" in a document URL.
+type DocID string
+
+// ChangeHash is the SHA-256 hash that identifies an automerge change.
+type ChangeHash [32]byte
+
+// String returns the hash as 64 lowercase hex characters, as Automerge's JS API shows it.
+func (h ChangeHash) String() string { return hex.EncodeToString(h[:]) }
+
+// DocKind says what an automerge document holds.
+type DocKind string
+
+// Document kinds.
+const (
+	// KindManifest is a world's manifest document (name, layers).
+	KindManifest DocKind = "manifest"
+	// KindLayer is a layer document (the scene nodes).
+	KindLayer DocKind = "layer"
+)
+
+// World is a world's metadata row.
+type World struct {
+	ID        WorldID
+	Name      string
+	Manifest  DocID // the world's manifest document
+	CreatedAt time.Time
+	CreatedBy string
+	Layers    []Layer // in display order; filled by GetWorld and ListWorlds
+}
+
+// Layer is a layer's metadata row.
+type Layer struct {
+	ID       LayerID
+	World    WorldID
+	Name     string
+	Doc      DocID
+	Position int // display order within the world, 0-based
+}
+
+// Document is a document's metadata row: every automerge document the server
+// serves belongs to exactly one world.
+type Document struct {
+	ID    DocID
+	World WorldID
+	Kind  DocKind
+}
+
+// Change is one automerge change as stored: its index fields and raw bytes.
+type Change struct {
+	Doc        DocID
+	Ordinal    int64 // 1-based position in the order the server accepted changes for Doc
+	Hash       ChangeHash
+	Deps       []ChangeHash
+	Actor      []byte
+	Seq        uint64
+	StartOp    uint64
+	Time       int64  // the change's own timestamp, as written by its author (JS: seconds, Go: ms)
+	Message    string // the change's commit message, "" if none
+	User       string // the authenticated user who delivered the change to this server
+	ReceivedAt time.Time
+	Raw        []byte // the uncompressed change chunk (type 1) exactly as hashed
+}
+
+// Size is the length of the change's raw bytes.
+func (c *Change) Size() int { return len(c.Raw) }
+
+// ChangeMeta is a change's index entry without its bytes: enough to rebuild a
+// document's change graph without loading its contents.
+type ChangeMeta struct {
+	Ordinal int64
+	Hash    ChangeHash
+	Deps    []ChangeHash
+	Actor   []byte
+	Seq     uint64
+	Size    int
+}
+
+// Snapshot is a compacted document: automerge save() output covering every
+// change up to and including Ordinal.
+type Snapshot struct {
+	Doc       DocID
+	Ordinal   int64
+	Heads     []ChangeHash
+	Data      []byte
+	CreatedAt time.Time
+}
+
+// NewDocument is a document to create together with its first changes.
+type NewDocument struct {
+	Document
+	Changes []Change // Ordinal 1..n, in dependency order
+}
+
+// Store is Atelier's durable state. Implementations are safe for concurrent use.
+type Store interface {
+	// CreateWorld atomically creates a world, its layers, its documents and their
+	// initial changes. It returns ErrExists if any id is taken.
+	CreateWorld(ctx context.Context, w World, docs []NewDocument) error
+	// GetWorld returns one world with its layers, or ErrNotFound.
+	GetWorld(ctx context.Context, id WorldID) (World, error)
+	// ListWorlds returns every world with its layers, oldest first.
+	ListWorlds(ctx context.Context) ([]World, error)
+
+	// GetDocument returns a document's metadata, or ErrNotFound.
+	GetDocument(ctx context.Context, id DocID) (Document, error)
+
+	// AppendChanges atomically appends changes to a document's log. Their
+	// ordinals must continue the log exactly (ErrConflict otherwise, and
+	// nothing is written); a hash already present is ErrConflict too. It returns
+	// only once the rows are durable. ErrNotFound if the document is unknown.
+	AppendChanges(ctx context.Context, doc DocID, changes []Change) error
+	// ChangeIndex returns the index entries of a document's changes with
+	// Ordinal > after, in ordinal order, without their bytes.
+	ChangeIndex(ctx context.Context, doc DocID, after int64) ([]ChangeMeta, error)
+	// Changes returns full changes (bytes included) with from <= Ordinal <= to,
+	// in ordinal order. to <= 0 means "to the end".
+	Changes(ctx context.Context, doc DocID, from, to int64) ([]Change, error)
+	// ChangesByOrdinal returns the full changes with the given ordinals, in the
+	// order asked. An unknown ordinal is ErrNotFound.
+	ChangesByOrdinal(ctx context.Context, doc DocID, ordinals []int64) ([]Change, error)
+
+	// PutSnapshot stores a snapshot; an older or equal one for the same
+	// document may be pruned. Snapshots never remove changes.
+	PutSnapshot(ctx context.Context, s Snapshot) error
+	// LatestSnapshot returns the snapshot with the highest ordinal, or
+	// ErrNotFound when the document has none.
+	LatestSnapshot(ctx context.Context, doc DocID) (Snapshot, error)
+
+	// Close releases the store's connections.
+	Close() error
+}
