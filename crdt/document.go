@@ -1,0 +1,347 @@
+package crdt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/automerge/automerge-go"
+
+	"atelier/crdt/format"
+	"atelier/store"
+)
+
+type evKind int
+
+const (
+	evSync evKind = iota
+	evEphemeral
+	evDetach
+	evCompacted
+)
+
+// event is something a document loop handles.
+type event struct {
+	kind    evKind
+	inKind  InKind
+	peer    Peer
+	data    []byte
+	eph     Ephemeral
+	ordinal int64 // evCompacted
+}
+
+// docPeer is a peer syncing this document.
+type docPeer struct {
+	p      Peer
+	access Access
+	st     peerState
+}
+
+// pendingChange waits for dependencies the document does not have yet.
+type pendingChange struct {
+	ch    *format.Change
+	from  PeerID
+	user  string
+	since time.Time
+}
+
+// Document is one open automerge document: its change graph, its peers and
+// their sync states, changes waiting for dependencies, and (while written)
+// an automerge-go materialization used to verify changes. Everything but
+// the routing counters is owned by the document's goroutine.
+type Document struct {
+	id     store.DocID
+	hub    *Hub
+	log    *slog.Logger
+	events chan event
+	routes atomic.Int32 // events being routed to this document right now
+
+	meta         store.Document
+	unavailable  bool
+	g            *Graph
+	peers        map[PeerID]*docPeer
+	pending      map[Hash]*pendingChange
+	waiting      map[Hash][]Hash // missing dependency → pending changes waiting for it
+	pendingBytes int
+	cache        *rawCache
+	verifier     *automerge.Doc
+	lastWrite    time.Time
+	lastActive   time.Time
+	snapshotAt   int64
+	compacting   bool
+
+	batch batchState
+}
+
+// batchState is what one turn of the loop has accepted so far.
+type batchState struct {
+	staged []store.Change
+	done   []processed
+}
+
+// processed is an inbound sync message the batch handled.
+type processed struct {
+	dp     *docPeer
+	msg    *format.SyncMessage
+	blooms []format.Bloom
+	hashes []Hash // every change in the message
+}
+
+func newDocument(h *Hub, id store.DocID) *Document {
+	return &Document{
+		id:      id,
+		hub:     h,
+		log:     h.log.With("doc", string(id)),
+		events:  make(chan event, h.cfg.QueueLen),
+		g:       NewGraph(),
+		peers:   map[PeerID]*docPeer{},
+		pending: map[Hash]*pendingChange{},
+		waiting: map[Hash][]Hash{},
+		cache:   newRawCache(h.cfg.CacheBytes),
+	}
+}
+
+// run is the document's loop: load, then handle events in batches until
+// the document is idle or the hub stops.
+func (d *Document) run(ctx context.Context) {
+	if err := d.load(ctx); err != nil {
+		d.unavailable = true
+		if !errors.Is(err, store.ErrNotFound) {
+			d.log.Error("load document", "err", err)
+		}
+	}
+	d.lastActive = time.Now()
+	tick := time.NewTicker(d.hub.cfg.Tick)
+	defer tick.Stop()
+	for {
+		select {
+		case ev := <-d.events:
+			d.handleBatch(ctx, d.drain(ev))
+		case now := <-tick.C:
+			if d.housekeep(now) {
+				return
+			}
+		case <-ctx.Done():
+			d.verifier = nil
+			return
+		}
+	}
+}
+
+// drain collects ev and whatever else is already queued, up to the queue's length.
+func (d *Document) drain(ev event) []event {
+	batch := []event{ev}
+	for len(batch) < cap(d.events) {
+		select {
+		case ev := <-d.events:
+			batch = append(batch, ev)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// load reads the document's metadata and change index from the store.
+func (d *Document) load(ctx context.Context) error {
+	meta, err := d.hub.st.GetDocument(ctx, d.id)
+	if err != nil {
+		return err
+	}
+	d.meta = meta
+	idx, err := d.hub.st.ChangeIndex(ctx, d.id, 0)
+	if err != nil {
+		return fmt.Errorf("load change index: %w", err)
+	}
+	for _, m := range idx {
+		deps := make([]Hash, len(m.Deps))
+		for i, h := range m.Deps {
+			deps[i] = Hash(h)
+		}
+		if _, err := d.g.Add(Hash(m.Hash), deps, m.Actor, m.Seq); err != nil {
+			return fmt.Errorf("rebuild change graph at ordinal %d: %w", m.Ordinal, err)
+		}
+	}
+	if snap, err := d.hub.st.LatestSnapshot(ctx, d.id); err == nil {
+		d.snapshotAt = snap.Ordinal
+	}
+	d.log.Debug("document loaded", "changes", d.g.Len(), "actors", d.g.NumActors())
+	return nil
+}
+
+// handleBatch processes a batch of events: it stages every acceptable
+// change, commits them to the store in one transaction, and only then
+// answers the senders and fans the new changes out.
+func (d *Document) handleBatch(ctx context.Context, evs []event) {
+	d.lastActive = time.Now()
+	mark := d.g.Mark()
+	before := d.g.Heads()
+	d.batch = batchState{}
+	for _, ev := range evs {
+		d.handleEvent(ev)
+	}
+	if len(d.batch.staged) > 0 && !d.commit(ctx, mark) {
+		return
+	}
+	after := d.g.Heads()
+	for _, pm := range d.batch.done {
+		if d.peers[pm.dp.p.ID()] != pm.dp {
+			continue // failed or left during the batch
+		}
+		pm.dp.st.receive(d.g, pm.msg, pm.blooms, before, after, d.known(pm.hashes))
+	}
+	d.syncPeers(after, !hashesEqual(before, after))
+}
+
+func (d *Document) handleEvent(ev event) {
+	switch ev.kind {
+	case evDetach:
+		if dp, ok := d.peers[ev.peer.ID()]; ok && dp.p == ev.peer {
+			d.detach(ev.peer.ID())
+		}
+	case evCompacted:
+		d.snapshotAt, d.compacting = max(d.snapshotAt, ev.ordinal), false
+	case evEphemeral:
+		if dp := d.attach(ev.peer); dp != nil {
+			d.relay(dp, ev.eph)
+		}
+	case evSync:
+		dp := d.attach(ev.peer)
+		if dp == nil {
+			return
+		}
+		pm, err := d.ingest(dp, ev.data)
+		if err != nil {
+			d.fail(dp, err)
+			return
+		}
+		d.batch.done = append(d.batch.done, pm)
+	}
+}
+
+// commit appends the batch's staged changes to the store. On failure it
+// rolls the graph back and disconnects the peers whose changes were lost;
+// they resend them when they reconnect.
+func (d *Document) commit(ctx context.Context, mark graphMark) bool {
+	err := d.hub.st.AppendChanges(ctx, d.id, d.batch.staged)
+	if err == nil {
+		for i := range d.batch.staged {
+			c := &d.batch.staged[i]
+			d.cache.put(int32(c.Ordinal-1), c.Raw)
+		}
+		d.lastWrite = time.Now()
+		d.maybeCompact()
+		return true
+	}
+	d.log.Error("append changes", "err", err, "changes", len(d.batch.staged))
+	d.g.Rollback(mark)
+	d.cache.truncate(int32(mark.n))
+	d.verifier = nil
+	for _, pm := range d.batch.done {
+		d.fail(pm.dp, fmt.Errorf("%w: %w", ErrStorage, err))
+	}
+	d.batch = batchState{}
+	return false
+}
+
+// known returns the graph indexes of the hashes the graph holds.
+func (d *Document) known(hs []Hash) []int32 {
+	out := make([]int32, 0, len(hs))
+	for _, h := range hs {
+		if i, ok := d.g.Lookup(h); ok {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// attach returns the peer's state for this document, creating it on first
+// contact. A peer without access gets doc-unavailable and nil.
+func (d *Document) attach(p Peer) *docPeer {
+	if dp, ok := d.peers[p.ID()]; ok && dp.p == p {
+		return dp
+	}
+	access := AccessNone
+	if !d.unavailable {
+		access = p.Access(d.meta.World)
+	}
+	if access == AccessNone {
+		p.Deliver(Outbound{Kind: OutUnavailable, Doc: d.id})
+		return nil
+	}
+	if old, ok := d.peers[p.ID()]; ok { // same peer id, new connection
+		d.detach(old.p.ID())
+	}
+	dp := &docPeer{p: p, access: access}
+	d.peers[p.ID()] = dp
+	return dp
+}
+
+// detach forgets a peer and drops the changes it sent that still wait for
+// dependencies: it was never told they were stored.
+func (d *Document) detach(id PeerID) {
+	if _, ok := d.peers[id]; !ok {
+		return
+	}
+	delete(d.peers, id)
+	for h, pc := range d.pending {
+		if pc.from == id {
+			d.dropPending(h)
+		}
+	}
+}
+
+// fail reports err to the peer and detaches it.
+func (d *Document) fail(dp *docPeer, err error) {
+	d.log.Info("peer failed", "peer", string(dp.p.ID()), "user", dp.p.User(), "err", err)
+	dp.p.Fail(err)
+	d.detach(dp.p.ID())
+}
+
+// relay forwards an ephemeral message to the document's other peers.
+func (d *Document) relay(from *docPeer, e Ephemeral) {
+	out := Outbound{Kind: OutEphemeral, Doc: d.id, Data: e.Data, From: from.p.ID(), Count: e.Count, SessionID: e.SessionID}
+	for id, dp := range d.peers {
+		if id == from.p.ID() {
+			continue
+		}
+		if !dp.p.Deliver(out) {
+			d.fail(dp, ErrSlowPeer)
+		}
+	}
+}
+
+// housekeep evicts the verifier, times out pending changes and reports
+// whether the document closed for idleness.
+func (d *Document) housekeep(now time.Time) bool {
+	if d.verifier != nil && now.Sub(d.lastWrite) > d.hub.cfg.VerifierIdle {
+		d.verifier = nil
+		d.hub.released()
+	}
+	for _, pc := range d.pending {
+		if now.Sub(pc.since) > d.hub.cfg.DepsTimeout {
+			if dp, ok := d.peers[pc.from]; ok {
+				d.fail(dp, fmt.Errorf("%w: change %s waited %s", ErrMissingDeps, pc.ch.Hash, d.hub.cfg.DepsTimeout))
+			}
+		}
+	}
+	if len(d.peers) > 0 || now.Sub(d.lastActive) < d.hub.cfg.DocIdle {
+		return false
+	}
+	return d.hub.tryClose(d)
+}
+
+func hashesEqual(a, b []Hash) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

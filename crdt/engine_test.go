@@ -1,0 +1,178 @@
+package crdt_test
+
+import (
+	"atelier/crdt/format"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/automerge/automerge-go"
+
+	"atelier/crdt"
+	"atelier/scene"
+)
+
+// Two automerge-go replicas sync through the engine: a fresh client gets the
+// document, an edit reaches the other, concurrent edits merge, and every
+// accepted change is in the store.
+func TestTwoClientsConverge(t *testing.T) {
+	e := newEnv(t, crdt.Config{})
+	a := newClient(t, e.hub, e.layer, "alice", crdt.AccessWrite)
+	b := newClient(t, e.hub, e.layer, "bob", crdt.AccessWrite)
+	a.send()
+	b.send()
+	syncUntil(t, func() bool { return len(a.doc.Heads()) > 0 && headsEqual(a.doc, b.doc) }, a, b)
+	if _, err := scene.ReadLayer(a.doc); err != nil {
+		t.Fatalf("client did not receive the layer: %v", err)
+	}
+
+	id := a.addNode("Crate")
+	a.send()
+	syncUntil(t, func() bool { return headsEqual(a.doc, b.doc) }, a, b)
+	st, err := scene.ReadLayer(b.doc)
+	if err != nil || st.Nodes[scene.NodeID(id)] == nil {
+		t.Fatalf("bob does not see alice's node: %v", err)
+	}
+
+	// Concurrent edits of different properties of the same node both survive.
+	if err := a.doc.Path("nodes", id, "name").Set("Big Crate"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.doc.Path("nodes", id, "transform", "t", 1).Set(2.5); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = a.doc.Commit("rename")
+	_, _ = b.doc.Commit("move")
+	a.send()
+	b.send()
+	syncUntil(t, func() bool {
+		return headsEqual(a.doc, b.doc) && len(a.doc.Heads()) >= 1 && storedCount(t, e.st, e.layer) == 4
+	}, a, b)
+	for _, c := range []*client{a, b} {
+		st, _ := scene.ReadLayer(c.doc)
+		n := st.Nodes[scene.NodeID(id)]
+		if n.Name != "Big Crate" || n.Transform.T[1] != 2.5 {
+			t.Fatalf("%s: node %+v, want both edits", c.peer.id, n)
+		}
+	}
+	if a.peer.err() != nil || b.peer.err() != nil {
+		t.Fatalf("unexpected failures: %v %v", a.peer.err(), b.peer.err())
+	}
+}
+
+// Every change stored in the engine comes back after a restart, and a new
+// client gets exactly the stored document.
+func TestRestartKeepsEverything(t *testing.T) {
+	e := newEnv(t, crdt.Config{})
+	a := newClient(t, e.hub, e.layer, "alice", crdt.AccessWrite)
+	a.send()
+	syncUntil(t, func() bool { return len(a.doc.Heads()) > 0 }, a)
+	for i := 0; i < 20; i++ {
+		a.addNode("n")
+		a.send()
+		a.pump()
+	}
+	syncUntil(t, func() bool { return storedCount(t, e.st, e.layer) == 21 }, a)
+	e.stop()
+	e.start(crdt.Config{})
+	b := newClient(t, e.hub, e.layer, "bob", crdt.AccessWrite)
+	b.send()
+	syncUntil(t, func() bool { return headsEqual(a.doc, b.doc) }, b)
+	doc, err := e.hub.Materialize(context.Background(), e.layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !headsEqual(doc, a.doc) {
+		t.Fatal("materialized document differs from the client's")
+	}
+}
+
+// A viewer's changes are refused and nothing is stored; the writer is untouched.
+func TestViewerChangesRefused(t *testing.T) {
+	e := newEnv(t, crdt.Config{})
+	v := newClient(t, e.hub, e.layer, "viewer", crdt.AccessRead)
+	w := newClient(t, e.hub, e.layer, "writer", crdt.AccessWrite)
+	v.send()
+	w.send()
+	syncUntil(t, func() bool { return len(v.doc.Heads()) > 0 && headsEqual(v.doc, w.doc) }, v, w)
+	v.addNode("sneaky")
+	v.send()
+	syncUntil(t, func() bool { return v.peer.err() != nil }, v, w)
+	waitFailed(t, v.peer, crdt.ErrReadOnly)
+	if n := storedCount(t, e.st, e.layer); n != 1 {
+		t.Fatalf("stored %d changes, want 1", n)
+	}
+	w.addNode("fine")
+	w.send()
+	syncUntil(t, func() bool { return storedCount(t, e.st, e.layer) == 2 }, w)
+	if w.peer.err() != nil {
+		t.Fatalf("writer failed: %v", w.peer.err())
+	}
+}
+
+// Bad input fails only the sender and stores nothing.
+func TestBadInput(t *testing.T) {
+	goodChange := func(t *testing.T) []byte {
+		d := automerge.New()
+		_ = d.RootMap().Set("x", 1)
+		h, _ := d.Commit("x")
+		c, _ := d.Change(h)
+		return c.Save()
+	}
+	cases := []struct {
+		name string
+		data func(t *testing.T) []byte
+		want error
+	}{
+		{"garbage", func(*testing.T) []byte { return []byte{0x42, 0xff, 0xff, 0xff} }, crdt.ErrBadSyncMessage},
+		{"empty", func(*testing.T) []byte { return []byte{} }, crdt.ErrBadSyncMessage},
+		{"wrong type byte", func(*testing.T) []byte { return []byte{0x99, 0, 0, 0, 0} }, crdt.ErrBadSyncMessage},
+		{"corrupt change", func(t *testing.T) []byte {
+			raw := goodChange(t)
+			raw[len(raw)-1] ^= 0xff
+			return syncWithChanges(raw)
+		}, crdt.ErrBadChange},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, crdt.Config{})
+			p := newTestPeer("mallory", crdt.AccessWrite)
+			e.hub.Receive(p, e.layer, crdt.InSync, tc.data(t))
+			waitFailed(t, p, tc.want)
+			if n := storedCount(t, e.st, e.layer); n != 1 {
+				t.Fatalf("stored %d changes, want 1", n)
+			}
+		})
+	}
+}
+
+// A change whose dependencies never arrive times out; nothing is stored.
+func TestMissingDepsTimeout(t *testing.T) {
+	e := newEnv(t, crdt.Config{DepsTimeout: 200 * time.Millisecond, Tick: 20 * time.Millisecond})
+	d := automerge.New()
+	_ = d.RootMap().Set("x", 1)
+	_, _ = d.Commit("first")
+	_ = d.RootMap().Set("x", 2)
+	h, _ := d.Commit("second")
+	second, _ := d.Change(h)
+	p := newTestPeer("mallory", crdt.AccessWrite)
+	e.hub.Receive(p, e.layer, crdt.InSync, syncWithChanges(second.Save()))
+	waitFailed(t, p, crdt.ErrMissingDeps)
+	if n := storedCount(t, e.st, e.layer); n != 1 {
+		t.Fatalf("stored %d changes, want 1", n)
+	}
+}
+
+// Unknown documents are unavailable.
+func TestUnknownDocumentUnavailable(t *testing.T) {
+	e := newEnv(t, crdt.Config{})
+	c := newClient(t, e.hub, "4NN7QuoRVXdUcH1SXQRkeLQ2p6Rn", "alice", crdt.AccessWrite)
+	c.send()
+	syncUntil(t, func() bool { return c.unav }, c)
+}
+
+// syncWithChanges is a V1 sync message carrying raw change chunks.
+func syncWithChanges(raws ...[]byte) []byte {
+	m := format.SyncMessage{Version: 0x42, Have: []format.Have{{}}, Changes: raws}
+	return m.Encode()
+}

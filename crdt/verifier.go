@@ -1,0 +1,99 @@
+package crdt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/automerge/automerge-go"
+
+	"atelier/store"
+)
+
+// verify applies a change to the document's automerge-go materialization,
+// loading it from the store (plus the batch's staged changes) if it is not
+// resident. automerge refusing the change is the error.
+func (d *Document) verify(raw []byte) error {
+	if d.hub.cfg.DisableVerify {
+		return nil
+	}
+	if d.verifier == nil {
+		doc, _, err := loadDoc(context.Background(), d.hub.st, d.id, 0)
+		if err != nil {
+			return fmt.Errorf("%w: load for verification: %w", ErrStorage, err)
+		}
+		for _, c := range d.batch.staged {
+			if err := doc.LoadIncremental(c.Raw); err != nil {
+				return fmt.Errorf("%w: replay staged change: %w", ErrStorage, err)
+			}
+		}
+		d.verifier = doc
+	}
+	if err := d.verifier.LoadIncremental(raw); err != nil {
+		d.verifier = nil // its state is unknown now; reload next time
+		return err
+	}
+	return nil
+}
+
+// loadDoc materializes a document from the store: the latest snapshot, then
+// every change after it up to ordinal upTo (0: all). It returns the document
+// and the ordinal it reflects.
+func loadDoc(ctx context.Context, st store.Store, id store.DocID, upTo int64) (*automerge.Doc, int64, error) {
+	doc := automerge.New()
+	from := int64(1)
+	snap, err := st.LatestSnapshot(ctx, id)
+	switch {
+	case err == nil && (upTo <= 0 || snap.Ordinal <= upTo):
+		if doc, err = automerge.Load(snap.Data); err != nil {
+			return nil, 0, fmt.Errorf("load snapshot at %d: %w", snap.Ordinal, err)
+		}
+		from = snap.Ordinal + 1
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return nil, 0, err
+	}
+	chs, err := st.Changes(ctx, id, from, upTo)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(chs) == 0 {
+		return doc, from - 1, nil
+	}
+	size := 0
+	for _, c := range chs {
+		size += len(c.Raw)
+	}
+	all := make([]byte, 0, size)
+	for _, c := range chs {
+		all = append(all, c.Raw...)
+	}
+	if err := doc.LoadIncremental(all); err != nil {
+		return nil, 0, fmt.Errorf("replay %d changes: %w", len(chs), err)
+	}
+	return doc, chs[len(chs)-1].Ordinal, nil
+}
+
+// maybeCompact asks the hub to snapshot the document in the background once
+// enough changes have accumulated since the last snapshot.
+func (d *Document) maybeCompact() {
+	if d.compacting || int64(d.g.Len())-d.snapshotAt < int64(d.hub.cfg.SnapshotEvery) {
+		return
+	}
+	d.compacting = d.hub.requestCompaction(d.id)
+}
+
+// compact writes a snapshot of the document as committed now. It runs on
+// the hub's compactor goroutine, never on a document loop.
+func compact(ctx context.Context, st store.Store, id store.DocID) (int64, error) {
+	doc, ordinal, err := loadDoc(ctx, st, id, 0)
+	if err != nil {
+		return 0, err
+	}
+	heads := doc.Heads()
+	hs := make([]store.ChangeHash, len(heads))
+	for i, h := range heads {
+		hs[i] = store.ChangeHash(h)
+	}
+	snap := store.Snapshot{Doc: id, Ordinal: ordinal, Heads: hs, Data: doc.Save()}
+	return ordinal, st.PutSnapshot(ctx, snap)
+}
