@@ -226,6 +226,9 @@ func (g *Graph) Rollback(m graphMark) {
 // miss some it has, never the reverse). Unknown hashes are skipped and
 // reported by ok=false.
 func (g *Graph) ClockOf(hashes []Hash, base Clock) (c Clock, ok bool) {
+	if g.isHeads(hashes) { // a peer in sync: no search at all
+		return g.Clock().Merge(base), true
+	}
 	c, ok = base.Clone(), true
 	g.newSearch()
 	stack := make([]int32, 0, len(hashes))
@@ -248,6 +251,19 @@ func (g *Graph) ClockOf(hashes []Hash, base Clock) (c Clock, ok bool) {
 		stack = append(stack, n.deps...)
 	}
 	return c, ok
+}
+
+// isHeads reports whether hashes are exactly the current heads (in order).
+func (g *Graph) isHeads(hashes []Hash) bool {
+	if len(hashes) != len(g.heads) || len(hashes) == 0 {
+		return false
+	}
+	for i, n := range g.heads {
+		if g.nodes[n].hash != hashes[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // Since returns, in topological order, the indexes of every change not in c.

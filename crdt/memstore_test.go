@@ -1,0 +1,127 @@
+package crdt_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"atelier/store"
+)
+
+// memStore is an in-memory store.Store for benchmarks that measure the
+// engine alone (no fsync). Tests use the real SQLite store.
+type memStore struct {
+	mu      sync.Mutex
+	docs    map[store.DocID]store.Document
+	changes map[store.DocID][]store.Change
+	snaps   map[store.DocID]store.Snapshot
+	worlds  map[store.WorldID]store.World
+}
+
+var _ store.Store = (*memStore)(nil)
+
+func newMemStore() *memStore {
+	return &memStore{docs: map[store.DocID]store.Document{}, changes: map[store.DocID][]store.Change{},
+		snaps: map[store.DocID]store.Snapshot{}, worlds: map[store.WorldID]store.World{}}
+}
+
+func (m *memStore) CreateWorld(_ context.Context, w store.World, docs []store.NewDocument) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.worlds[w.ID] = w
+	for _, d := range docs {
+		m.docs[d.ID] = d.Document
+		m.changes[d.ID] = append([]store.Change(nil), d.Changes...)
+	}
+	return nil
+}
+
+func (m *memStore) GetWorld(_ context.Context, id store.WorldID) (store.World, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	w, ok := m.worlds[id]
+	if !ok {
+		return w, store.ErrNotFound
+	}
+	return w, nil
+}
+
+func (m *memStore) ListWorlds(context.Context) ([]store.World, error) { return nil, nil }
+
+func (m *memStore) GetDocument(_ context.Context, id store.DocID) (store.Document, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, ok := m.docs[id]
+	if !ok {
+		return d, store.ErrNotFound
+	}
+	return d, nil
+}
+
+func (m *memStore) AppendChanges(_ context.Context, doc store.DocID, chs []store.Change) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(chs) > 0 && chs[0].Ordinal != int64(len(m.changes[doc]))+1 {
+		return fmt.Errorf("%w: ordinal %d", store.ErrConflict, chs[0].Ordinal)
+	}
+	m.changes[doc] = append(m.changes[doc], chs...)
+	return nil
+}
+
+func (m *memStore) ChangeIndex(_ context.Context, doc store.DocID, after int64) ([]store.ChangeMeta, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []store.ChangeMeta
+	for _, c := range m.changes[doc][after:] {
+		out = append(out, store.ChangeMeta{Ordinal: c.Ordinal, Hash: c.Hash, Deps: c.Deps, Actor: c.Actor, Seq: c.Seq, Size: len(c.Raw)})
+	}
+	return out, nil
+}
+
+func (m *memStore) Changes(_ context.Context, doc store.DocID, from, to int64) ([]store.Change, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	all := m.changes[doc]
+	if to <= 0 || to > int64(len(all)) {
+		to = int64(len(all))
+	}
+	if from < 1 {
+		from = 1
+	}
+	if from > to {
+		return nil, nil
+	}
+	return append([]store.Change(nil), all[from-1:to]...), nil
+}
+
+func (m *memStore) ChangesByOrdinal(_ context.Context, doc store.DocID, ords []int64) ([]store.Change, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]store.Change, len(ords))
+	for i, o := range ords {
+		if o < 1 || o > int64(len(m.changes[doc])) {
+			return nil, store.ErrNotFound
+		}
+		out[i] = m.changes[doc][o-1]
+	}
+	return out, nil
+}
+
+func (m *memStore) PutSnapshot(_ context.Context, s store.Snapshot) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.snaps[s.Doc] = s
+	return nil
+}
+
+func (m *memStore) LatestSnapshot(_ context.Context, doc store.DocID) (store.Snapshot, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.snaps[doc]
+	if !ok {
+		return s, store.ErrNotFound
+	}
+	return s, nil
+}
+
+func (m *memStore) Close() error { return nil }
