@@ -318,6 +318,7 @@ func (d *Document) relay(from *docPeer, e Ephemeral) {
 // whether the document closed for idleness.
 func (d *Document) housekeep(now time.Time) bool {
 	if d.verifier != nil && now.Sub(d.lastWrite) > d.hub.cfg.VerifierIdle {
+		d.compactIdle()
 		d.verifier = nil
 		d.hub.released()
 	}

@@ -29,7 +29,7 @@ type Hub struct {
 	stopping bool // Run is waiting for document loops to end
 	wg       sync.WaitGroup
 
-	compactions chan store.DocID
+	compactions chan compactionJob
 	freed       atomic.Bool // a verifier was dropped since the last GC
 }
 
@@ -42,7 +42,7 @@ func NewHub(st store.Store, log *slog.Logger, cfg Config) *Hub {
 		st: st, log: log, cfg: cfg.withDefaults(), ctx: ctx, cancel: cancel,
 		docs:        map[store.DocID]*Document{},
 		peerDocs:    map[Peer]map[store.DocID]bool{},
-		compactions: make(chan store.DocID, 64),
+		compactions: make(chan compactionJob, 64),
 	}
 }
 
@@ -148,9 +148,9 @@ func (h *Hub) Materialize(ctx context.Context, id store.DocID) (*automerge.Doc, 
 	return doc, err
 }
 
-func (h *Hub) requestCompaction(id store.DocID) bool {
+func (h *Hub) requestCompaction(job compactionJob) bool {
 	select {
-	case h.compactions <- id:
+	case h.compactions <- job:
 		return true
 	default:
 		return false
@@ -171,13 +171,16 @@ func (h *Hub) compactor(ctx context.Context) {
 			if h.freed.Swap(false) {
 				runtime.GC() // automerge-go frees its C memory in finalizers
 			}
-		case id := <-h.compactions:
-			ordinal, err := compact(ctx, h.st, id)
+		case job := <-h.compactions:
+			start := time.Now()
+			ordinal, err := compact(ctx, h.st, job)
 			if err != nil {
-				h.log.Error("compact document", "doc", string(id), "err", err)
+				h.log.Error("compact document", "doc", string(job.id), "err", err)
+			} else {
+				h.log.Debug("document compacted", "doc", string(job.id), "ordinal", ordinal, "took", time.Since(start))
 			}
 			h.freed.Store(true)
-			h.route(nil, id, event{kind: evCompacted, ordinal: ordinal})
+			h.route(nil, job.id, event{kind: evCompacted, ordinal: ordinal})
 		}
 	}
 }

@@ -29,17 +29,12 @@ func (d *Document) ingest(dp *docPeer, data []byte) (processed, error) {
 	}
 	pm := processed{dp: dp, msg: msg, blooms: blooms, hashes: make([]Hash, len(changes))}
 	fresh := make([]*format.Change, 0, len(changes))
-	size := 0
 	for i, c := range changes {
 		pm.hashes[i] = c.Hash
 		if d.g.Has(c.Hash) || d.pending[c.Hash] != nil {
 			continue
 		}
 		fresh = append(fresh, c)
-		size += len(c.Raw)
-	}
-	if len(d.pending)+len(fresh) > d.hub.cfg.MaxPending || d.pendingBytes+size > d.hub.cfg.MaxPendingBytes {
-		return processed{}, fmt.Errorf("%w: %d changes, %d bytes", ErrTooMuchPending, len(d.pending)+len(fresh), d.pendingBytes+size)
 	}
 	now, mark, staged := time.Now(), d.g.Mark(), len(d.batch.staged)
 	for _, c := range fresh {
@@ -47,14 +42,20 @@ func (d *Document) ingest(dp *docPeer, data []byte) (processed, error) {
 		d.pendingBytes += len(c.Raw)
 	}
 	for _, c := range fresh {
-		if err := d.promote(c.Hash); err != nil {
-			// Keep nothing of this message: undo what it staged (and what it
-			// unblocked; those peers resend when they learn we lack it).
-			d.g.Rollback(mark)
-			d.batch.staged = d.batch.staged[:staged]
-			d.verifier = nil
-			return processed{}, err
+		if err = d.promote(c.Hash); err != nil {
+			break
 		}
+	}
+	if err == nil && (len(d.pending) > d.hub.cfg.MaxPending || d.pendingBytes > d.hub.cfg.MaxPendingBytes) {
+		err = fmt.Errorf("%w: %d changes, %d bytes wait for dependencies", ErrTooMuchPending, len(d.pending), d.pendingBytes)
+	}
+	if err != nil {
+		// Keep nothing of this message: undo what it staged (and what it
+		// unblocked; those peers resend when they learn we lack it).
+		d.g.Rollback(mark)
+		d.batch.staged = d.batch.staged[:staged]
+		d.verifier = nil
+		return processed{}, err
 	}
 	return pm, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/automerge/automerge-go"
 
@@ -73,27 +74,53 @@ func loadDoc(ctx context.Context, st store.Store, id store.DocID, upTo int64) (*
 	return doc, chs[len(chs)-1].Ordinal, nil
 }
 
-// maybeCompact asks the hub to snapshot the document in the background once
-// enough changes have accumulated since the last snapshot.
+// maybeCompact snapshots a document that is written continuously (its
+// verifier never idles) once its backlog since the last snapshot is both
+// large and a good fraction of its history, so the cost of snapshotting,
+// O(document), stays O(1) per change. Quiet documents are snapshotted for
+// free when their verifier is dropped (compactIdle).
 func (d *Document) maybeCompact() {
-	if d.compacting || int64(d.g.Len())-d.snapshotAt < int64(d.hub.cfg.SnapshotEvery) {
+	since := int64(d.g.Len()) - d.snapshotAt
+	if d.compacting || since < int64(10*d.hub.cfg.SnapshotEvery) || since < int64(d.g.Len()/2) {
 		return
 	}
-	d.compacting = d.hub.requestCompaction(d.id)
+	d.compacting = d.hub.requestCompaction(compactionJob{id: d.id})
 }
 
-// compact writes a snapshot of the document as committed now. It runs on
-// the hub's compactor goroutine, never on a document loop.
-func compact(ctx context.Context, st store.Store, id store.DocID) (int64, error) {
-	doc, ordinal, err := loadDoc(ctx, st, id, 0)
-	if err != nil {
-		return 0, err
+// compactIdle hands the verifier, which holds exactly the committed
+// document, to the compactor when enough changes arrived since the last
+// snapshot. It reports whether the compactor took it.
+func (d *Document) compactIdle() bool {
+	if d.compacting || d.verifier == nil || int64(d.g.Len())-d.snapshotAt < int64(d.hub.cfg.SnapshotEvery) {
+		return false
+	}
+	d.compacting = d.hub.requestCompaction(compactionJob{id: d.id, doc: d.verifier, ordinal: int64(d.g.Len())})
+	return d.compacting
+}
+
+// compactionJob asks for a snapshot of a document: of doc at ordinal if
+// given (the compactor then owns doc), else of the store's committed state.
+type compactionJob struct {
+	id      store.DocID
+	doc     *automerge.Doc
+	ordinal int64
+}
+
+// compact writes a snapshot. It runs on the hub's compactor goroutine,
+// never on a document loop.
+func compact(ctx context.Context, st store.Store, job compactionJob) (int64, error) {
+	doc, ordinal := job.doc, job.ordinal
+	if doc == nil {
+		var err error
+		if doc, ordinal, err = loadDoc(ctx, st, job.id, 0); err != nil {
+			return 0, err
+		}
 	}
 	heads := doc.Heads()
 	hs := make([]store.ChangeHash, len(heads))
 	for i, h := range heads {
 		hs[i] = store.ChangeHash(h)
 	}
-	snap := store.Snapshot{Doc: id, Ordinal: ordinal, Heads: hs, Data: doc.Save()}
+	snap := store.Snapshot{Doc: job.id, Ordinal: ordinal, Heads: hs, Data: doc.Save(), CreatedAt: time.Now().UTC()}
 	return ordinal, st.PutSnapshot(ctx, snap)
 }

@@ -51,7 +51,26 @@ func amHistory(t testing.TB) (*automerge.Doc, string) {
 	must(t, root.Set("nil", nil))
 	must(t, root.Set("ts", time.UnixMilli(1234)))
 	amCommit(t, d, "scalars", false)
+	amObjects(t, d)
+	other := "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	d2, err := d.Fork()
+	must(t, err)
+	must(t, d2.SetActorID(other))
+	must(t, d2.RootMap().Set("shared", "from b"))
+	amCommit(t, d2, "b writes", false)
+	_, err = d.Merge(d2)
+	must(t, err)
+	must(t, root.Set("shared", "from a"))
+	amCommit(t, d, "a overwrites b", false)
+	amCommit(t, d, "", true)
+	return d, other
+}
 
+// amObjects adds the list, text, counter, delete and nested-map changes of
+// amHistory.
+func amObjects(t testing.TB, d *automerge.Doc) {
+	t.Helper()
+	root := d.RootMap()
 	items := automerge.NewList()
 	must(t, root.Set("items", items))
 	must(t, items.Append(int64(1), int64(2), int64(3)))
@@ -77,20 +96,6 @@ func amHistory(t testing.TB) (*automerge.Doc, string) {
 	must(t, root.Set("nested", nested))
 	must(t, nested.Set("k", "v"))
 	amCommit(t, d, "nested", false)
-
-	other := "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
-	d2, err := d.Fork()
-	must(t, err)
-	must(t, d2.SetActorID(other))
-	must(t, d2.RootMap().Set("shared", "from b"))
-	amCommit(t, d2, "b writes", false)
-	_, err = d.Merge(d2)
-	must(t, err)
-
-	must(t, root.Set("shared", "from a"))
-	amCommit(t, d, "a overwrites b", false)
-	amCommit(t, d, "", true)
-	return d, other
 }
 
 // amChanges returns every change of d.
@@ -196,11 +201,9 @@ func TestOpsScalars(t *testing.T) {
 	}
 }
 
-func TestOpsListTextCounter(t *testing.T) {
+func TestOpsList(t *testing.T) {
 	d, _ := amHistory(t)
-	byMsg := parseByMessage(t, d)
-
-	list := mustOps(t, byMsg["list"])
+	list := mustOps(t, parseByMessage(t, d)["list"])
 	if len(list) != 4 || list[0].Action != MakeList || list[0].Key.MapKey != "items" {
 		t.Fatalf("list ops %+v", list)
 	}
@@ -219,8 +222,11 @@ func TestOpsListTextCounter(t *testing.T) {
 	if !list[1].Key.IsHead() || list[2].Key.IsHead() {
 		t.Errorf("IsHead wrong for %+v / %+v", list[1].Key, list[2].Key)
 	}
+}
 
-	text := mustOps(t, byMsg["text"])
+func TestOpsText(t *testing.T) {
+	d, _ := amHistory(t)
+	text := mustOps(t, parseByMessage(t, d)["text"])
 	if len(text) != 1+len([]rune("héllo")) || text[0].Action != MakeText {
 		t.Fatalf("text ops %+v", text)
 	}
@@ -234,7 +240,11 @@ func TestOpsListTextCounter(t *testing.T) {
 	if s != "héllo" {
 		t.Errorf("text = %q", s)
 	}
+}
 
+func TestOpsCounter(t *testing.T) {
+	d, _ := amHistory(t)
+	byMsg := parseByMessage(t, d)
 	counter := mustOps(t, byMsg["counter"])
 	if len(counter) != 1 || counter[0].Value != (Value{TypeCounter, Counter(10)}) {
 		t.Fatalf("counter ops %+v", counter)

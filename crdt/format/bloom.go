@@ -56,10 +56,10 @@ func DecodeBloom(b []byte) (Bloom, error) {
 	}
 	f := Bloom{numEntries: uint32(n), bitsPerEntry: uint32(bpe), numProbes: uint32(probes)}
 	size := bloomBytes(f.numEntries, f.bitsPerEntry)
-	if size != uint64(len(r.b)) {
-		return Bloom{}, fmt.Errorf("%w: bitmap of %d bytes, want %d", ErrBadBloom, len(r.b), size)
+	if size != uint64(r.left()) {
+		return Bloom{}, fmt.Errorf("%w: bitmap of %d bytes, want %d", ErrBadBloom, r.left(), size)
 	}
-	f.bits = r.b
+	f.bits = r.rest()
 	return f, nil
 }
 

@@ -28,6 +28,8 @@ const MaxChangeSize = 64 << 20
 // Change is a parsed, verified change chunk. Its byte slices (Raw, Actor,
 // OtherActors, Extra) alias the input of ParseChange when that input was an
 // uncompressed chunk: copy the input first if its buffer will be reused.
+// ParseChange's result is never modified afterwards, so it is safe to read
+// (and call Ops on) from several goroutines.
 type Change struct {
 	Hash        ChangeHash   // SHA-256 of Raw[8:], verified against the header checksum
 	Deps        []ChangeHash // hashes of the changes this one depends on
@@ -185,7 +187,7 @@ func readActors(r *reader) [][]byte {
 	if n == 0 || r.err != nil {
 		return nil
 	}
-	if n > uint64(len(r.b)) { // every actor takes at least its length byte
+	if n > uint64(r.left()) { // every actor takes at least its length byte
 		r.fail(ErrTruncated)
 		return nil
 	}
@@ -213,7 +215,7 @@ func (c *Change) readColumns(r *reader) error {
 			return fmt.Errorf("%w: column specs not in ascending order", ErrBadColumn)
 		case spec&0x08 != 0:
 			return fmt.Errorf("%w: deflated column in a change chunk", ErrBadColumn)
-		case size > uint64(len(r.b)) || total+size > uint64(len(r.b)):
+		case size > uint64(r.left()) || total+size > uint64(r.left()):
 			r.fail(ErrTruncated)
 		}
 		if idx := colIndex(spec); idx >= 0 && r.err == nil {
@@ -224,15 +226,15 @@ func (c *Change) readColumns(r *reader) error {
 	if r.err != nil {
 		return fmt.Errorf("column metadata: %w", r.err)
 	}
-	if total > uint64(len(r.b)) {
+	if total > uint64(r.left()) {
 		return fmt.Errorf("column data: %w", ErrTruncated)
 	}
-	base := int32(len(c.Raw) - len(r.b))
+	base := int32(len(c.Raw) - r.left())
 	for i := range c.cols {
 		c.cols[i].off += base
 		c.cols[i].end += base
 	}
-	if rest := r.b[total:]; len(rest) > 0 {
+	if rest := r.rest()[total:]; len(rest) > 0 {
 		c.Extra = rest
 	}
 	return nil

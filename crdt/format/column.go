@@ -66,7 +66,7 @@ func (c *rleCol) next() (u uint64, s []byte, ok bool, err error) {
 // nextSlow returns the next entry of a literal run, or starts a new run.
 func (c *rleCol) nextSlow() (u uint64, s []byte, ok bool, err error) {
 	for c.count == 0 {
-		if len(c.r.b) == 0 {
+		if c.r.left() == 0 {
 			return 0, nil, false, errShortColumn
 		}
 		if err := c.header(); err != nil {
@@ -114,7 +114,7 @@ func (c *rleCol) value() (uint64, []byte) {
 // done reports whether every entry has been read. An absent column is
 // always done.
 func (c *rleCol) done() bool {
-	return !c.present || (c.count == 0 && len(c.r.b) == 0)
+	return !c.present || (c.count == 0 && c.r.left() == 0)
 }
 
 // finish checks that no entries are left, skipping empty runs.
@@ -122,7 +122,7 @@ func (c *rleCol) finish() error {
 	if !c.present {
 		return nil
 	}
-	for c.count == 0 && len(c.r.b) > 0 {
+	for c.count == 0 && c.r.left() > 0 {
 		if err := c.header(); err != nil {
 			return err
 		}
@@ -180,7 +180,7 @@ func (c *boolCol) next() (bool, error) {
 		return false, nil
 	}
 	for c.count == 0 {
-		if len(c.r.b) == 0 {
+		if c.r.left() == 0 {
 			return false, errShortColumn
 		}
 		c.count = c.r.uleb()
@@ -195,7 +195,7 @@ func (c *boolCol) next() (bool, error) {
 
 // finish checks that no entries are left, skipping empty runs.
 func (c *boolCol) finish() error {
-	for c.count == 0 && len(c.r.b) > 0 {
+	for c.count == 0 && c.r.left() > 0 {
 		c.count = c.r.uleb()
 		if c.r.err != nil {
 			return c.r.err

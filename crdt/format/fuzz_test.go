@@ -9,16 +9,24 @@ import (
 	"github.com/automerge/automerge-go"
 )
 
-// seedChanges returns real change chunks: the JS golden change, every change
+// seedChanges returns real change chunks: the JS golden changes, every change
 // of the automerge-go test history, and a compressed variant of each.
 func seedChanges(f *testing.F) [][]byte {
 	d, _ := amHistory(f)
 	seeds := [][]byte{unhex(f, goldenChangeJS)}
+	for _, g := range goldenJSChanges {
+		seeds = append(seeds, unhex(f, g.hex))
+	}
 	for _, ac := range amChanges(f, d) {
 		seeds = append(seeds, ac.Save(), compress(f, ac.Save()))
 	}
 	return seeds
 }
+
+// fuzzMaxOps is the largest change whose Ops the fuzz targets decode: Ops
+// allocates in proportion to NumOps, which run-length encoding lets a few
+// bytes push to MaxChangeOps.
+const fuzzMaxOps = 1 << 16
 
 func FuzzParseChange(f *testing.F) {
 	for _, s := range seedChanges(f) {
@@ -41,6 +49,9 @@ func FuzzParseChange(f *testing.F) {
 		if c.Hash != sha256.Sum256(c.Raw[8:]) {
 			t.Fatal("hash does not cover Raw")
 		}
+		if c.NumOps > fuzzMaxOps {
+			return
+		}
 		ops, err := c.Ops()
 		if err != nil || len(ops) != c.NumOps {
 			t.Fatalf("Ops: %d ops, NumOps %d, err %v", len(ops), c.NumOps, err)
@@ -52,10 +63,42 @@ func FuzzParseChange(f *testing.F) {
 	})
 }
 
+// FuzzParseChangeBody fuzzes change bodies wrapped in a chunk header with a
+// correct checksum, so mutations reach the body and column decoders instead
+// of failing the checksum.
+func FuzzParseChangeBody(f *testing.F) {
+	for _, s := range seedChanges(f) {
+		if s[8] == chunkChange {
+			_, k, _ := uleb(s[9:])
+			f.Add(s[9+k:])
+		}
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		chunk := buildChunk(chunkChange, body)
+		c, n, err := ParseChange(chunk)
+		if err != nil {
+			return
+		}
+		if n != len(chunk) || !bytes.Equal(c.Raw, chunk) {
+			t.Fatalf("consumed %d of %d", n, len(chunk))
+		}
+		if c.NumOps > fuzzMaxOps {
+			return
+		}
+		ops, err := c.Ops()
+		if err != nil || len(ops) != c.NumOps {
+			t.Fatalf("Ops: %d ops, NumOps %d, err %v", len(ops), c.NumOps, err)
+		}
+		if c.NumOps > 0 && c.MaxOp != ops[len(ops)-1].ID.Counter {
+			t.Fatalf("MaxOp %d, last op %d", c.MaxOp, ops[len(ops)-1].ID.Counter)
+		}
+	})
+}
+
 // seedSyncMessages returns real sync messages: the golden ones and every
 // message of an automerge-go sync session (including a non-empty bloom).
 func seedSyncMessages(f *testing.F) [][]byte {
-	seeds := [][]byte{unhex(f, goldenSyncJS), unhex(f, goldenSyncServer)}
+	seeds := [][]byte{unhex(f, goldenSyncJS), unhex(f, goldenSyncServer), unhex(f, goldenSyncJSDoc)}
 	docA, _ := amHistory(f)
 	docB := automerge.New()
 	a := syncPeer{docA, automerge.NewSyncState(docA)}

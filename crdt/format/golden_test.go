@@ -3,6 +3,7 @@ package format
 import (
 	"bytes"
 	"encoding/hex"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -139,4 +140,49 @@ func TestGoldenSync(t *testing.T) {
 // syncEqual compares decoded messages, treating nil and empty slices alike.
 func syncEqual(a, b *SyncMessage) bool {
 	return bytes.Equal(a.Encode(), b.Encode()) && a.HasFlags == b.HasFlags && a.Flags == b.Flags
+}
+
+// goldenSyncJSDoc is a V2 message from @automerge/automerge 3.5.0: after a
+// first sync, peer A (actor aaaa) made four more changes and sent its whole
+// document (a document chunk) with a have whose bloom covers those four.
+const goldenSyncJSDoc = `4301af24608e14b5c4919b4f35ef4daf7745f0c8e97ac09f4259ead430d74844069d000101b95239b8ad546a52001dad862e
+	fc8e23b4e759a6557f2601f1cfd79b09c05ed408040a07418e2373be019601856f4a83911e5e77008b010102aaaa01af2460
+	8e14b5c4919b4f35ef4daf7745f0c8e97ac09f4259ead430d74844069d0701020302130223084004430456020a1506210223
+	0234014202560257078001088101028301060700070107017f0102007f0103007f0006017f00050107070301780401790700
+	070107070107140001020001020302017f0003017f0005007d020102020106020284`
+
+// goldenSyncJSDocBloom lists the hashes A's bloom filter covers.
+var goldenSyncJSDocBloom = []string{
+	"e3860d2ee522583cad0712d7d5324ae15b0b2983084fc204a25ac37fa29ebf35",
+	"bbfcbb2d344a35783b5c5e89088dfc7355aca66afa36547e27e95d946eda593d",
+	"9193ba247c5d420504c5868bc3cf0aef5d911287e7451e019cf1d0b956be6ae2",
+	"af24608e14b5c4919b4f35ef4daf7745f0c8e97ac09f4259ead430d74844069d",
+}
+
+func TestGoldenSyncJSDocument(t *testing.T) {
+	b := unhex(t, goldenSyncJSDoc)
+	m, err := DecodeSyncMessage(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Version != SyncV2 || len(m.Heads) != 1 || len(m.Have) != 1 || len(m.Changes) != 1 ||
+		!m.HasFlags || m.Flags != FlagSupportsSyncReset {
+		t.Fatalf("decoded %+v", m)
+	}
+	if enc := m.Encode(); !bytes.Equal(enc, b) {
+		t.Errorf("re-encoded %x", enc)
+	}
+	var hs []ChangeHash
+	for _, s := range goldenSyncJSDocBloom {
+		h, err := ParseHash(s)
+		must(t, err)
+		hs = append(hs, h)
+	}
+	if got := NewBloom(hs); !bytes.Equal(got, m.Have[0].Bloom) {
+		t.Errorf("NewBloom = %x, JS sent %x", got, m.Have[0].Bloom)
+	}
+	blob := m.Changes[0]
+	if _, n, err := ParseChange(blob); !errors.Is(err, ErrDocumentChunk) || n != len(blob) {
+		t.Errorf("document blob: n %d of %d, err %v", n, len(blob), err)
+	}
 }

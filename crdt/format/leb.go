@@ -92,25 +92,38 @@ func appendSleb(dst []byte, v int64) []byte {
 
 // reader consumes a byte slice front to back. The first error sticks: after
 // it, every read returns a zero value and err keeps that first error, so a
-// parser can read a run of fields and check err once.
+// parser can read a run of fields and check err once. It advances an offset
+// rather than re-slicing, so reading writes no pointers (no GC write
+// barriers on the hot path).
 type reader struct {
 	b   []byte
+	off int
 	err error
 }
 
-// fail records err (if no error was recorded yet) and empties the reader.
+// left returns the number of unread bytes.
+func (r *reader) left() int {
+	return len(r.b) - r.off
+}
+
+// rest returns the unread bytes.
+func (r *reader) rest() []byte {
+	return r.b[r.off:]
+}
+
+// fail records err (if no error was recorded yet) and consumes the input.
 func (r *reader) fail(err error) {
 	if r.err == nil {
 		r.err = err
 	}
-	r.b = nil
+	r.off = len(r.b)
 }
 
 // uleb reads an unsigned LEB128 number.
 func (r *reader) uleb() uint64 {
-	if len(r.b) > 0 && r.b[0] < 0x80 { // fast path, inlined
-		v := r.b[0]
-		r.b = r.b[1:]
+	if r.off < len(r.b) && r.b[r.off] < 0x80 { // fast path, inlined
+		v := r.b[r.off]
+		r.off++
 		return uint64(v)
 	}
 	return r.ulebSlow()
@@ -118,46 +131,45 @@ func (r *reader) uleb() uint64 {
 
 // ulebSlow reads a multi-byte unsigned LEB128 number.
 func (r *reader) ulebSlow() uint64 {
-	v, n, err := uleb(r.b)
+	v, n, err := uleb(r.rest())
 	if err != nil {
 		r.fail(err)
 		return 0
 	}
-	r.b = r.b[n:]
+	r.off += n
 	return v
 }
 
 // sleb reads a signed LEB128 number.
 func (r *reader) sleb() int64 {
-	v, n, err := sleb(r.b)
+	v, n, err := sleb(r.rest())
 	if err != nil {
 		r.fail(err)
 		return 0
 	}
-	r.b = r.b[n:]
+	r.off += n
 	return v
 }
 
 // byte1 reads one byte.
 func (r *reader) byte1() byte {
-	if len(r.b) == 0 {
+	if r.off >= len(r.b) {
 		r.fail(ErrTruncated)
 		return 0
 	}
-	c := r.b[0]
-	r.b = r.b[1:]
-	return c
+	r.off++
+	return r.b[r.off-1]
 }
 
 // bytes reads n bytes, aliasing the input.
 func (r *reader) bytes(n uint64) []byte {
-	if n > uint64(len(r.b)) {
+	if n > uint64(r.left()) {
 		r.fail(ErrTruncated)
 		return nil
 	}
-	s := r.b[:n:n]
-	r.b = r.b[n:]
-	return s
+	start, end := r.off, r.off+int(n)
+	r.off = end
+	return r.b[start:end:end]
 }
 
 // lenBytes reads a uLEB length followed by that many bytes.
@@ -172,14 +184,14 @@ func (r *reader) hashes() []ChangeHash {
 	if n == 0 || r.err != nil {
 		return nil
 	}
-	if n > uint64(len(r.b))/32 {
+	if n > uint64(r.left())/32 {
 		r.fail(ErrTruncated)
 		return nil
 	}
 	hs := make([]ChangeHash, n)
 	for i := range hs {
-		copy(hs[i][:], r.b[32*i:])
+		copy(hs[i][:], r.b[r.off+32*i:])
 	}
-	r.b = r.b[32*n:]
+	r.off += 32 * int(n)
 	return hs
 }

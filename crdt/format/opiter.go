@@ -343,7 +343,7 @@ func (it *opIter) finish() error {
 	if err := it.expand.finish(); err != nil {
 		return colError(colExpand, err)
 	}
-	if len(it.val.b) != 0 {
+	if it.val.left() != 0 {
 		return colError(colVal, errLongColumn)
 	}
 	return nil

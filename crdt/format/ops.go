@@ -69,6 +69,9 @@ type Op struct {
 	Insert bool  // the op inserts a new element after Key
 	Value  Value // the value of Set, the delta of Inc, the value of a mark
 	Pred   []OpID
+	// MarkBegin is set for a mark op that begins a mark: one with a mark
+	// name. A mark op without one ends a mark.
+	MarkBegin bool
 	// MarkName is the mark's name for a mark-begin op, empty otherwise.
 	MarkName string
 	// Expand is the expand flag of a mark op.
@@ -132,7 +135,7 @@ func (r *rawOp) toOp(ctr uint64) Op {
 		op.Key.MapKey = string(r.mapKey)
 	}
 	if r.markName != nil {
-		op.MarkName = string(r.markName)
+		op.MarkBegin, op.MarkName = true, string(r.markName)
 	}
 	return op
 }

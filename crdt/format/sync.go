@@ -56,15 +56,15 @@ func DecodeSyncMessage(b []byte) (*SyncMessage, error) {
 	m.Need = r.hashes()
 	m.Have = readHaves(&r)
 	m.Changes = readBlobs(&r)
-	if r.err == nil && len(r.b) > 0 {
+	if r.err == nil && r.left() > 0 {
 		m.HasFlags = true
 		for _, f := range r.lenBytes() {
 			if f&0x80 != 0 {
 				m.Flags |= f & 0x7f
 			}
 		}
-		if r.err == nil && len(r.b) > 0 {
-			return nil, fmt.Errorf("%w: %d bytes after the flags section", ErrBadSyncMessage, len(r.b))
+		if r.err == nil && r.left() > 0 {
+			return nil, fmt.Errorf("%w: %d bytes after the flags section", ErrBadSyncMessage, r.left())
 		}
 	}
 	if r.err != nil {
@@ -79,7 +79,7 @@ func readHaves(r *reader) []Have {
 	if n == 0 || r.err != nil {
 		return nil
 	}
-	if n > uint64(len(r.b))/2 { // every have takes at least two bytes
+	if n > uint64(r.left())/2 { // every have takes at least two bytes
 		r.fail(ErrTruncated)
 		return nil
 	}
@@ -104,7 +104,7 @@ func readBlobs(r *reader) [][]byte {
 	if n == 0 || r.err != nil {
 		return nil
 	}
-	if n > uint64(len(r.b)) { // every blob takes at least its length byte
+	if n > uint64(r.left()) { // every blob takes at least its length byte
 		r.fail(ErrTruncated)
 		return nil
 	}

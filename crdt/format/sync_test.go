@@ -134,12 +134,7 @@ func TestSyncBloomMatchesAutomerge(t *testing.T) {
 		t.Errorf("lastSync %v, want shared heads %v", m.Have[0].LastSync, lastSync)
 	}
 
-	since, err := docA.Changes(shared...)
-	must(t, err)
-	var hashes []ChangeHash
-	for _, c := range since {
-		hashes = append(hashes, ChangeHash(c.Hash()))
-	}
+	hashes := changesSince(t, docA, shared)
 	if got := NewBloom(hashes); !bytes.Equal(got, m.Have[0].Bloom) {
 		t.Errorf("NewBloom = %x, automerge sent %x", got, m.Have[0].Bloom)
 	}
@@ -153,6 +148,19 @@ func TestSyncBloomMatchesAutomerge(t *testing.T) {
 	if f.NumEntries() != len(hashes) {
 		t.Errorf("NumEntries %d, want %d", f.NumEntries(), len(hashes))
 	}
+}
+
+// changesSince returns the hashes of the changes of d not reachable from
+// heads: the set a bloom filter with lastSync heads covers.
+func changesSince(t testing.TB, d *automerge.Doc, heads []automerge.ChangeHash) []ChangeHash {
+	t.Helper()
+	since, err := d.Changes(heads...)
+	must(t, err)
+	var hashes []ChangeHash
+	for _, c := range since {
+		hashes = append(hashes, ChangeHash(c.Hash()))
+	}
+	return hashes
 }
 
 // hashesEqual compares hash lists, treating nil and empty alike.

@@ -1,0 +1,32 @@
+# Atelier: README's two commands are `make run` and `make test`.
+GO      ?= go
+ADDR    ?= 127.0.0.1:8080
+DATA    ?= ./data
+BIN     := bin/atelier
+
+.PHONY: run build test test-go test-js deps bench fuzz clean
+
+## run: build the server and serve on http://$(ADDR) with SQLite under $(DATA)
+run: build
+	./$(BIN) serve --addr $(ADDR) --data $(DATA)
+
+## build: build the atelier binary (and, once it exists, the web app it embeds)
+build:
+	$(GO) build -o $(BIN) ./cmd/atelier
+
+## deps: install what the tests need (npm packages, PostgreSQL running)
+deps:
+	./.ci/setup
+
+## test: the whole suite, as CI runs it
+test: deps
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+## bench: the engine and store benchmarks (figures go in docs/performance.md)
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 3000x ./crdt/
+	$(GO) test -run '^$$' -bench . ./store/... ./crdt/format/ ./scene/
+
+clean:
+	rm -rf bin

@@ -1,0 +1,62 @@
+// Command atelier runs the Atelier world server and its tools.
+//
+//	atelier serve    run the server (SQLite under ./data by default)
+//	atelier token    print a bearer token for a user and world
+//	atelier loadgen  load-test a running server over websockets
+//
+// This package is wiring only: flags, configuration, choosing the store.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, "atelier:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+var errUsage = errors.New("usage")
+
+const usage = `usage: atelier <command> [flags]
+
+commands:
+  serve     run the world server (default: SQLite under ./data, http://127.0.0.1:8080)
+  token     print a bearer token (HS256) for a user, world and role
+  loadgen   open N websocket peers against a server and measure edit delivery
+
+Run "atelier <command> -h" for a command's flags.
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	switch args[0] {
+	case "serve":
+		return runServe(ctx, args[1:], stderr)
+	case "token":
+		return runToken(args[1:], stdout, stderr)
+	case "loadgen":
+		return runLoadgen(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprintf(stderr, "atelier: unknown command %q\n\n%s", args[0], usage)
+		return errUsage
+	}
+}

@@ -1,0 +1,92 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gorilla/websocket"
+
+	"atelier/crdt"
+	"atelier/server/auth"
+	"atelier/server/wire"
+	"atelier/store"
+)
+
+// Sentinel errors of the edge.
+var (
+	// ErrBadRequest means a request body or parameter is malformed.
+	ErrBadRequest = errors.New("bad request")
+	// ErrForbidden means the principal lacks the role the action needs.
+	ErrForbidden = errors.New("forbidden")
+	// ErrTooLarge means a websocket message exceeds the configured limit.
+	ErrTooLarge = errors.New("message too large")
+	// ErrHandshakeTimeout means a client did not send join in time.
+	ErrHandshakeTimeout = errors.New("no join message in time")
+	// ErrUnsupportedProtocol means a join offered no protocol version we speak.
+	ErrUnsupportedProtocol = errors.New("unsupported protocol version")
+	// ErrNotJoined means a message arrived before the join handshake.
+	ErrNotJoined = errors.New("message before join")
+	// ErrReplaced means the same peer id connected again; the old connection closes.
+	ErrReplaced = errors.New("peer connected again")
+)
+
+// Websocket close codes that mirror HTTP statuses (as hocuspocus does).
+const (
+	CloseBadMessage      = 4400
+	CloseUnauthenticated = 4401
+	CloseForbidden       = 4403
+	CloseTimeout         = 4408
+	CloseConflict        = 4409
+	CloseTooLarge        = 4413
+	CloseSlowDown        = 4429
+)
+
+// errorMap is the one table from errors to HTTP statuses and close codes.
+var errorMap = []struct {
+	err    error
+	status int
+	close  int
+}{
+	{ErrBadRequest, http.StatusBadRequest, CloseBadMessage},
+	{wire.ErrMalformed, http.StatusBadRequest, CloseBadMessage},
+	{wire.ErrMissingField, http.StatusBadRequest, CloseBadMessage},
+	{ErrNotJoined, http.StatusBadRequest, CloseBadMessage},
+	{ErrUnsupportedProtocol, http.StatusBadRequest, CloseBadMessage},
+	{crdt.ErrBadSyncMessage, http.StatusBadRequest, CloseBadMessage},
+	{crdt.ErrBadChange, http.StatusBadRequest, CloseBadMessage},
+	{crdt.ErrActorChain, http.StatusBadRequest, CloseBadMessage},
+	{crdt.ErrMissingDeps, http.StatusBadRequest, CloseBadMessage},
+	{crdt.ErrTooMuchPending, http.StatusBadRequest, CloseBadMessage},
+	{auth.ErrNoToken, http.StatusUnauthorized, CloseUnauthenticated},
+	{auth.ErrBadToken, http.StatusUnauthorized, CloseUnauthenticated},
+	{ErrForbidden, http.StatusForbidden, CloseForbidden},
+	{crdt.ErrReadOnly, http.StatusForbidden, CloseForbidden},
+	{store.ErrNotFound, http.StatusNotFound, CloseBadMessage},
+	{crdt.ErrUnavailable, http.StatusNotFound, CloseBadMessage},
+	{ErrHandshakeTimeout, http.StatusRequestTimeout, CloseTimeout},
+	{ErrReplaced, http.StatusConflict, CloseConflict},
+	{store.ErrExists, http.StatusConflict, CloseConflict},
+	{ErrTooLarge, http.StatusRequestEntityTooLarge, CloseTooLarge},
+	{crdt.ErrSlowPeer, http.StatusTooManyRequests, CloseSlowDown},
+	{crdt.ErrClosed, http.StatusServiceUnavailable, websocket.CloseGoingAway},
+}
+
+// statusOf returns the HTTP status for err (500 when unknown).
+func statusOf(err error) int {
+	for _, e := range errorMap {
+		if errors.Is(err, e.err) {
+			return e.status
+		}
+	}
+	return http.StatusInternalServerError
+}
+
+// closeCodeOf returns the websocket close code for err (1011 when unknown).
+func closeCodeOf(err error) int {
+	for _, e := range errorMap {
+		if errors.Is(err, e.err) {
+			return e.close
+		}
+	}
+	return websocket.CloseInternalServerErr
+}

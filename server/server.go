@@ -1,0 +1,229 @@
+// Package server is Atelier's edge: the HTTP API (worlds, scene), the
+// automerge-repo websocket endpoint (/sync) and authentication. It turns
+// requests and protocol messages into calls on the crdt engine and the store,
+// and maps every error to an HTTP status or websocket close code in one
+// table (errors.go).
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"atelier/crdt"
+	"atelier/server/auth"
+	"atelier/server/wire"
+	"atelier/store"
+)
+
+// Config tunes the edge. Zero fields take their defaults.
+type Config struct {
+	// MaxMessageBytes limits one inbound websocket message, counted on
+	// decompressed bytes (default 16 MiB).
+	MaxMessageBytes int64
+	// SendQueue is the number of outbound messages a peer may have queued
+	// before it is disconnected as too slow (default 4096).
+	SendQueue int
+	// SendQueueBytes bounds the bytes those messages hold (default 64 MiB).
+	SendQueueBytes int64
+	// PingInterval is how often the server pings each peer; a peer silent
+	// for three intervals is dropped (default 5s, as the reference server).
+	PingInterval time.Duration
+	// HandshakeTimeout is how long a client has to send join (default 10s).
+	HandshakeTimeout time.Duration
+	// WriteTimeout bounds one websocket write (default 10s).
+	WriteTimeout time.Duration
+	// PeerID is the server's automerge-repo peer id (default "atelier-<host>").
+	PeerID string
+	// StorageID is the server's storage id sent in peer metadata.
+	StorageID string
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxMessageBytes <= 0 {
+		c.MaxMessageBytes = 16 << 20
+	}
+	if c.SendQueue <= 0 {
+		c.SendQueue = 4096
+	}
+	if c.SendQueueBytes <= 0 {
+		c.SendQueueBytes = 64 << 20
+	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = 5 * time.Second
+	}
+	if c.HandshakeTimeout <= 0 {
+		c.HandshakeTimeout = 10 * time.Second
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if c.PeerID == "" {
+		c.PeerID = "atelier-server"
+	}
+	return c
+}
+
+func (c Config) pongWait() time.Duration { return 3 * c.PingInterval }
+
+// Server serves the HTTP API and the sync endpoint.
+type Server struct {
+	cfg       Config
+	st        store.Store
+	hub       *crdt.Hub
+	auth      *auth.Authenticator
+	log       *slog.Logger
+	peerID    wire.PeerID
+	storageID string
+	upgrader  websocket.Upgrader
+
+	mu       sync.Mutex
+	sessions map[wire.PeerID]*session
+	all      map[*session]bool
+	closing  bool
+}
+
+// New returns a server. It does no I/O and starts nothing.
+func New(cfg Config, st store.Store, hub *crdt.Hub, a *auth.Authenticator, log *slog.Logger) *Server {
+	cfg = cfg.withDefaults()
+	return &Server{
+		cfg: cfg, st: st, hub: hub, auth: a, log: log,
+		peerID: wire.PeerID(cfg.PeerID), storageID: cfg.StorageID,
+		upgrader: websocket.Upgrader{
+			ReadBufferSize: 64 << 10, WriteBufferSize: 64 << 10,
+			CheckOrigin: func(*http.Request) bool { return true }, // auth is by token, not cookie
+		},
+		sessions: map[wire.PeerID]*session{},
+		all:      map[*session]bool{},
+	}
+}
+
+// Handler returns the server's routes.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /sync", s.serveSync)
+	mux.HandleFunc("POST /api/worlds", s.authed(s.createWorld))
+	mux.HandleFunc("GET /api/worlds", s.authed(s.listWorlds))
+	mux.HandleFunc("GET /api/worlds/{id}", s.authed(s.getWorld))
+	mux.HandleFunc("GET /api/worlds/{id}/scene", s.authed(s.getScene))
+	mux.HandleFunc("GET /{$}", s.index)
+	return mux
+}
+
+// Serve serves on ln until ctx ends, then shuts down in order: stop
+// accepting, close every peer (1001), and return once requests are done.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := hs.Shutdown(shutdownCtx)
+	s.closeAll()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// closeAll disconnects every websocket peer and refuses new ones.
+func (s *Server) closeAll() {
+	s.mu.Lock()
+	s.closing = true
+	all := make([]*session, 0, len(s.all))
+	for ss := range s.all {
+		all = append(all, ss)
+	}
+	s.mu.Unlock()
+	for _, ss := range all {
+		ss.Fail(crdt.ErrClosed)
+	}
+	for _, ss := range all {
+		select {
+		case <-ss.done:
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+// serveSync upgrades to a websocket speaking the automerge-repo protocol.
+func (s *Server) serveSync(w http.ResponseWriter, r *http.Request) {
+	p, authErr := s.auth.Authenticate(r)
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered
+	}
+	if authErr != nil {
+		// Refuse after the upgrade, with close code 4401: browsers cannot see
+		// an HTTP status on a failed upgrade, and Node's client adapter
+		// crashes on one.
+		msg := websocket.FormatCloseMessage(closeCodeOf(authErr), authErr.Error())
+		_ = conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+		_ = conn.Close()
+		return
+	}
+	ss := newSession(s, conn, p)
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		ss.Fail(crdt.ErrClosed)
+		go ss.writeLoop()
+		return
+	}
+	s.all[ss] = true
+	s.mu.Unlock()
+	ss.run()
+	s.mu.Lock()
+	delete(s.all, ss)
+	s.mu.Unlock()
+}
+
+// register makes ss the connection of its peer id, closing an older one.
+func (s *Server) register(ss *session) {
+	s.mu.Lock()
+	old := s.sessions[ss.peer]
+	s.sessions[ss.peer] = ss
+	s.mu.Unlock()
+	if old != nil && old != ss {
+		old.Fail(ErrReplaced)
+	}
+}
+
+func (s *Server) unregister(ss *session) {
+	s.mu.Lock()
+	if s.sessions[ss.peer] == ss {
+		delete(s.sessions, ss.peer)
+	}
+	s.mu.Unlock()
+}
+
+// Peers returns the number of joined websocket peers.
+func (s *Server) Peers() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
+}
+
+// index answers GET / until the web editor is built (issue 4).
+func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("Atelier world server\n\n" +
+		"POST /api/worlds {\"name\": …}   create a world\n" +
+		"GET  /api/worlds                list worlds\n" +
+		"GET  /api/worlds/{id}           one world\n" +
+		"GET  /api/worlds/{id}/scene     the resolved scene of every layer\n" +
+		"GET  /sync                      automerge-repo websocket endpoint\n" +
+		"GET  /healthz                   health\n"))
+}
