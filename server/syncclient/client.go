@@ -211,3 +211,6 @@ func (r *Replica) Receive(data []byte) ([]*format.Change, []format.ChangeHash, e
 	}
 	return out, slices.Clone(m.Heads), nil
 }
+
+// Has reports whether the replica has seen the change with hash h.
+func (r *Replica) Has(h format.ChangeHash) bool { return r.known[h] }
