@@ -1,6 +1,7 @@
 package crdt
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -125,7 +126,7 @@ func (d *Document) run(ctx context.Context) {
 				return
 			}
 		case <-ctx.Done():
-			d.verifier = nil
+			d.dropVerifier()
 			return
 		}
 	}
@@ -226,11 +227,16 @@ func (d *Document) handleEvent(ev event) {
 // rolls the graph back and disconnects the peers whose changes were lost;
 // they resend them when they reconnect.
 func (d *Document) commit(ctx context.Context, mark graphMark) bool {
+	start := time.Now()
 	err := d.hub.st.AppendChanges(ctx, d.id, d.batch.staged)
+	d.hub.stats.Commits.Add(1)
+	d.hub.stats.CommitNanos.Add(int64(time.Since(start)))
 	if err == nil {
+		d.hub.stats.ChangesAccepted.Add(int64(len(d.batch.staged)))
 		for i := range d.batch.staged {
 			c := &d.batch.staged[i]
-			d.cache.put(int32(c.Ordinal-1), c.Raw)
+			// Copy: c.Raw aliases the whole inbound message's buffer.
+			d.cache.put(int32(c.Ordinal-1), bytes.Clone(c.Raw))
 		}
 		d.lastWrite = time.Now()
 		d.maybeCompact()
@@ -239,7 +245,7 @@ func (d *Document) commit(ctx context.Context, mark graphMark) bool {
 	d.log.Error("append changes", "err", err, "changes", len(d.batch.staged))
 	d.g.Rollback(mark)
 	d.cache.truncate(int32(mark.n))
-	d.verifier = nil
+	d.dropVerifier()
 	for _, pm := range d.batch.done {
 		d.fail(pm.dp, fmt.Errorf("%w: %w", ErrStorage, err))
 	}
@@ -297,6 +303,7 @@ func (d *Document) detach(id PeerID) {
 // fail reports err to the peer and detaches it.
 func (d *Document) fail(dp *docPeer, err error) {
 	d.log.Info("peer failed", "peer", string(dp.p.ID()), "user", dp.p.User(), "err", err)
+	d.hub.stats.PeerFailures.Add(1)
 	dp.p.Fail(err)
 	d.detach(dp.p.ID())
 }
@@ -319,8 +326,10 @@ func (d *Document) relay(from *docPeer, e Ephemeral) {
 func (d *Document) housekeep(now time.Time) bool {
 	if d.verifier != nil && now.Sub(d.lastWrite) > d.hub.cfg.VerifierIdle {
 		d.compactIdle()
-		d.verifier = nil
-		d.hub.released()
+		d.dropVerifier()
+	}
+	if len(d.pending) == 0 {
+		clear(d.waiting)
 	}
 	for _, pc := range d.pending {
 		if now.Sub(pc.since) > d.hub.cfg.DepsTimeout {

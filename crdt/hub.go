@@ -31,6 +31,7 @@ type Hub struct {
 
 	compactions chan compactionJob
 	freed       atomic.Bool // a verifier was dropped since the last GC
+	stats       Stats
 }
 
 // NewHub returns a hub over st. It does no I/O and starts no goroutine;
@@ -63,6 +64,7 @@ func (h *Hub) Run(ctx context.Context) error {
 
 // Receive routes a peer's "sync" or "request" message for a document.
 func (h *Hub) Receive(p Peer, doc store.DocID, kind InKind, data []byte) {
+	h.stats.SyncIn.Add(1)
 	h.route(p, doc, event{kind: evSync, inKind: kind, peer: p, data: data})
 }
 
@@ -169,7 +171,9 @@ func (h *Hub) compactor(ctx context.Context) {
 			return
 		case <-gc.C:
 			if h.freed.Swap(false) {
-				runtime.GC() // automerge-go frees its C memory in finalizers
+				runtime.GC() // automerge-go frees its C memory in finalizers,
+				runtime.GC() // which run after the first cycle
+				releaseCMemory()
 			}
 		case job := <-h.compactions:
 			start := time.Now()
@@ -177,6 +181,7 @@ func (h *Hub) compactor(ctx context.Context) {
 			if err != nil {
 				h.log.Error("compact document", "doc", string(job.id), "err", err)
 			} else {
+				h.stats.Compactions.Add(1)
 				h.log.Debug("document compacted", "doc", string(job.id), "ordinal", ordinal, "took", time.Since(start))
 			}
 			h.freed.Store(true)

@@ -54,7 +54,7 @@ func (d *Document) ingest(dp *docPeer, data []byte) (processed, error) {
 		// unblocked; those peers resend when they learn we lack it).
 		d.g.Rollback(mark)
 		d.batch.staged = d.batch.staged[:staged]
-		d.verifier = nil
+		d.dropVerifier()
 		return processed{}, err
 	}
 	return pm, nil

@@ -55,6 +55,8 @@ func (d *Document) syncPeer(dp *docPeer, heads []Hash, fc *fanoutCache) {
 	msg := &format.SyncMessage{Version: 0x42, Heads: heads, Need: need, Have: have, Changes: raws}
 	if d.deliver(dp, msg) {
 		st.sentMessage(d.g, heads, send)
+		d.hub.stats.SyncOut.Add(1)
+		d.hub.stats.ChangesOut.Add(int64(len(send)))
 	}
 }
 

@@ -29,12 +29,24 @@ func (d *Document) verify(raw []byte) error {
 			}
 		}
 		d.verifier = doc
+		d.hub.stats.Verifiers.Add(1)
 	}
 	if err := d.verifier.LoadIncremental(raw); err != nil {
-		d.verifier = nil // its state is unknown now; reload next time
+		d.dropVerifier() // its state is unknown now; reload next time
 		return err
 	}
 	return nil
+}
+
+// dropVerifier forgets the automerge-go materialization (the compactor may
+// still hold it; its memory is released once no one does).
+func (d *Document) dropVerifier() {
+	if d.verifier == nil {
+		return
+	}
+	d.verifier = nil
+	d.hub.stats.Verifiers.Add(-1)
+	d.hub.released()
 }
 
 // loadDoc materializes a document from the store: the latest snapshot, then

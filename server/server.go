@@ -113,6 +113,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/worlds", s.authed(s.listWorlds))
 	mux.HandleFunc("GET /api/worlds/{id}", s.authed(s.getWorld))
 	mux.HandleFunc("GET /api/worlds/{id}/scene", s.authed(s.getScene))
+	mux.Handle("GET /metrics", s.metricsHandler())
 	mux.HandleFunc("GET /{$}", s.index)
 	return mux
 }
@@ -225,5 +226,6 @@ func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
 		"GET  /api/worlds/{id}           one world\n" +
 		"GET  /api/worlds/{id}/scene     the resolved scene of every layer\n" +
 		"GET  /sync                      automerge-repo websocket endpoint\n" +
-		"GET  /healthz                   health\n"))
+		"GET  /healthz                   health\n" +
+		"GET  /metrics                   Prometheus metrics\n"))
 }
