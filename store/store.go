@@ -19,6 +19,10 @@
 //
 // Durability: AppendChanges returns only after the rows are committed. The sync
 // engine acknowledges a change to no peer before that.
+//
+// Round trips: times are kept to the microsecond and read back in UTC; empty
+// byte slices and hash lists (Actor, Raw, Deps, Heads, Data) read back as nil.
+// Seq and StartOp keep all 64 bits.
 package store
 
 import (
@@ -130,7 +134,10 @@ type NewDocument struct {
 // Store is Atelier's durable state. Implementations are safe for concurrent use.
 type Store interface {
 	// CreateWorld atomically creates a world, its layers, its documents and their
-	// initial changes. It returns ErrExists if any id is taken.
+	// initial changes. It returns ErrExists if any id is taken. The manifest
+	// and every layer's document must be among docs; a document's or layer's
+	// World may be left empty to mean w.ID. Each document's Changes must be
+	// ordinals 1..n with distinct hashes (ErrConflict otherwise).
 	CreateWorld(ctx context.Context, w World, docs []NewDocument) error
 	// GetWorld returns one world with its layers, or ErrNotFound.
 	GetWorld(ctx context.Context, id WorldID) (World, error)
@@ -146,22 +153,25 @@ type Store interface {
 	// only once the rows are durable. ErrNotFound if the document is unknown.
 	AppendChanges(ctx context.Context, doc DocID, changes []Change) error
 	// ChangeIndex returns the index entries of a document's changes with
-	// Ordinal > after, in ordinal order, without their bytes.
+	// Ordinal > after, in ordinal order, without their bytes. ErrNotFound if
+	// the document is unknown.
 	ChangeIndex(ctx context.Context, doc DocID, after int64) ([]ChangeMeta, error)
 	// Changes returns full changes (bytes included) with from <= Ordinal <= to,
-	// in ordinal order. to <= 0 means "to the end".
+	// in ordinal order. to <= 0 means "to the end". ErrNotFound if the
+	// document is unknown.
 	Changes(ctx context.Context, doc DocID, from, to int64) ([]Change, error)
 	// ChangesByOrdinal returns the full changes with the given ordinals, in the
 	// order asked. An unknown ordinal is ErrNotFound.
 	ChangesByOrdinal(ctx context.Context, doc DocID, ordinals []int64) ([]Change, error)
 
 	// PutSnapshot stores a snapshot; an older or equal one for the same
-	// document may be pruned. Snapshots never remove changes.
+	// document may be pruned. Snapshots never remove changes. ErrNotFound if
+	// the document is unknown.
 	PutSnapshot(ctx context.Context, s Snapshot) error
 	// LatestSnapshot returns the snapshot with the highest ordinal, or
 	// ErrNotFound when the document has none.
 	LatestSnapshot(ctx context.Context, doc DocID) (Snapshot, error)
 
-	// Close releases the store's connections.
+	// Close releases the store's connections. Calling it again does nothing.
 	Close() error
 }

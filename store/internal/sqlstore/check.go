@@ -1,0 +1,103 @@
+package sqlstore
+
+import (
+	"fmt"
+
+	"atelier/store"
+)
+
+// CheckBatch reports whether changes may be appended to doc's log as one
+// batch starting at ordinal first: ordinals first, first+1, … with no hash
+// repeated within the batch (ErrConflict otherwise), and every change's Doc
+// either empty or doc.
+func CheckBatch(doc store.DocID, first int64, changes []store.Change) error {
+	seen := make(map[store.ChangeHash]struct{}, len(changes))
+	for i := range changes {
+		c := &changes[i]
+		if c.Doc != "" && c.Doc != doc {
+			return fmt.Errorf("change %d belongs to document %s", c.Ordinal, c.Doc)
+		}
+		if want := first + int64(i); c.Ordinal != want {
+			return fmt.Errorf("ordinal %d, want %d: %w", c.Ordinal, want, store.ErrConflict)
+		}
+		if _, dup := seen[c.Hash]; dup {
+			return fmt.Errorf("change %s appears twice in the batch: %w", c.Hash, store.ErrConflict)
+		}
+		seen[c.Hash] = struct{}{}
+	}
+	return nil
+}
+
+// CheckWorld validates a CreateWorld request before anything is written: the
+// manifest and every layer's document must be among docs, documents and
+// layers must belong to w (or leave World empty), and each document's
+// initial changes must be the log's first ordinals. It returns docs and
+// layers with World filled in.
+func CheckWorld(w store.World, docs []store.NewDocument) ([]store.NewDocument, []store.Layer, error) {
+	byID := make(map[store.DocID]bool, len(docs))
+	out := make([]store.NewDocument, len(docs))
+	for i, d := range docs {
+		if d.World != "" && d.World != w.ID {
+			return nil, nil, fmt.Errorf("create world %s: document %s belongs to world %s", w.ID, d.ID, d.World)
+		}
+		if err := CheckBatch(d.ID, 1, d.Changes); err != nil {
+			return nil, nil, fmt.Errorf("create world %s: document %s: %w", w.ID, d.ID, err)
+		}
+		d.World = w.ID
+		out[i] = d
+		byID[d.ID] = true
+	}
+	if !byID[w.Manifest] {
+		return nil, nil, fmt.Errorf("create world %s: manifest document %q is not among its documents", w.ID, w.Manifest)
+	}
+	layers := make([]store.Layer, len(w.Layers))
+	for i, l := range w.Layers {
+		if l.World != "" && l.World != w.ID {
+			return nil, nil, fmt.Errorf("create world %s: layer %s belongs to world %s", w.ID, l.ID, l.World)
+		}
+		if !byID[l.Doc] {
+			return nil, nil, fmt.Errorf("create world %s: layer %s document %q is not among its documents", w.ID, l.ID, l.Doc)
+		}
+		l.World = w.ID
+		layers[i] = l
+	}
+	return out, layers, nil
+}
+
+// Arrange returns the changes found for doc in the order of ordinals, or
+// ErrNotFound naming the first ordinal not found.
+func Arrange(doc store.DocID, ordinals []int64, found map[int64]*store.Change) ([]store.Change, error) {
+	out := make([]store.Change, len(ordinals))
+	for i, o := range ordinals {
+		c, ok := found[o]
+		if !ok {
+			return nil, fmt.Errorf("change %d of %s: %w", o, doc, store.ErrNotFound)
+		}
+		out[i] = *c
+	}
+	return out, nil
+}
+
+// AttachLayers sets each world's Layers from layers, which must be in display
+// order within each world. Layers of worlds not in worlds are ignored.
+func AttachLayers(worlds []store.World, layers []store.Layer) {
+	idx := make(map[store.WorldID]int, len(worlds))
+	for i := range worlds {
+		idx[worlds[i].ID] = i
+	}
+	for _, l := range layers {
+		if i, ok := idx[l.World]; ok {
+			worlds[i].Layers = append(worlds[i].Layers, l)
+		}
+	}
+}
+
+// Span clamps the inclusive ordinal range from..to (to <= 0 meaning "to the
+// end") to a log holding ordinals 1..last. ok is false when nothing is left.
+func Span(from, to, last int64) (lo, hi int64, ok bool) {
+	lo, hi = max(from, 1), last
+	if to > 0 {
+		hi = min(to, last)
+	}
+	return lo, hi, lo <= hi
+}

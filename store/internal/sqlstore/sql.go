@@ -1,0 +1,73 @@
+// Package sqlstore holds what the SQLite and PostgreSQL stores share: the SQL
+// text that is identical in both dialects, the row encodings (hash lists,
+// unsigned integers, timestamps) and the checks every write makes before it
+// touches the database.
+//
+// Both backends write parameters as $1, $2, …: PostgreSQL requires it and
+// SQLite accepts it. DDL and the statements whose dialects differ (bulk
+// inserts, "ordinal in this list") stay in each backend.
+package sqlstore
+
+// SchemaVersion is the schema version this code reads and writes. Each
+// backend's migrations bring a database up to it.
+const SchemaVersion = 1
+
+// Column lists, in the order the Scan functions expect them.
+const (
+	worldCols    = `id, name, manifest_doc, created_at, created_by`
+	layerCols    = `id, world_id, name, doc_id, position`
+	documentCols = `id, world_id, kind`
+	// ChangeCols are the columns ScanChange reads, for backend-specific queries.
+	ChangeCols = `ordinal, hash, deps, actor, seq, start_op, time, message, user_name, received_at, raw`
+	metaCols   = `ordinal, hash, deps, actor, seq, size`
+)
+
+// Statements identical in both dialects.
+const (
+	// SelectSchemaVersion reads the schema version row.
+	SelectSchemaVersion = `SELECT version FROM schema_version`
+	// InsertSchemaVersion records the version of a freshly created schema.
+	InsertSchemaVersion = `INSERT INTO schema_version (version) VALUES ($1)`
+	// UpdateSchemaVersion records the version after a migration.
+	UpdateSchemaVersion = `UPDATE schema_version SET version = $1`
+
+	// InsertWorld inserts a world row.
+	InsertWorld = `INSERT INTO worlds (` + worldCols + `) VALUES ($1, $2, $3, $4, $5)`
+	// InsertLayer inserts a layer row.
+	InsertLayer = `INSERT INTO layers (` + layerCols + `) VALUES ($1, $2, $3, $4, $5)`
+	// InsertDocument inserts a document row.
+	InsertDocument = `INSERT INTO documents (` + documentCols + `) VALUES ($1, $2, $3)`
+
+	// SelectWorld reads one world row by id.
+	SelectWorld = `SELECT ` + worldCols + ` FROM worlds WHERE id = $1`
+	// SelectWorlds reads every world row, oldest first.
+	SelectWorlds = `SELECT ` + worldCols + ` FROM worlds ORDER BY created_at, id`
+	// SelectWorldLayers reads one world's layers in display order.
+	SelectWorldLayers = `SELECT ` + layerCols + ` FROM layers WHERE world_id = $1 ORDER BY position, id`
+	// SelectLayers reads every layer, each world's in display order.
+	SelectLayers = `SELECT ` + layerCols + ` FROM layers ORDER BY world_id, position, id`
+	// SelectDocument reads one document row by id.
+	SelectDocument = `SELECT ` + documentCols + ` FROM documents WHERE id = $1`
+
+	// SelectLastOrdinal returns one row, the document's highest ordinal (0 for
+	// an empty log), if and only if the document exists.
+	SelectLastOrdinal = `SELECT COALESCE((SELECT MAX(ordinal) FROM changes WHERE doc_id = $1), 0)
+		FROM documents WHERE id = $1`
+	// SelectChangeIndex reads the index entries after an ordinal.
+	SelectChangeIndex = `SELECT ` + metaCols + ` FROM changes
+		WHERE doc_id = $1 AND ordinal > $2 ORDER BY ordinal`
+	// SelectChanges reads full changes in an inclusive ordinal range.
+	SelectChanges = `SELECT ` + ChangeCols + ` FROM changes
+		WHERE doc_id = $1 AND ordinal BETWEEN $2 AND $3 ORDER BY ordinal`
+
+	// UpsertSnapshot stores a snapshot, replacing one at the same ordinal.
+	UpsertSnapshot = `INSERT INTO snapshots (doc_id, ordinal, heads, data, created_at)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (doc_id, ordinal) DO UPDATE
+		SET heads = excluded.heads, data = excluded.data, created_at = excluded.created_at`
+	// PruneSnapshots removes a document's snapshots older than an ordinal.
+	PruneSnapshots = `DELETE FROM snapshots WHERE doc_id = $1 AND ordinal < $2`
+	// SelectLatestSnapshot reads a document's highest-ordinal snapshot.
+	SelectLatestSnapshot = `SELECT ordinal, heads, data, created_at FROM snapshots
+		WHERE doc_id = $1 ORDER BY ordinal DESC LIMIT 1`
+)

@@ -1,0 +1,171 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"go.uber.org/goleak"
+
+	"atelier/store"
+	"atelier/store/postgres"
+	"atelier/store/storetest"
+)
+
+// defaultDSN is the server CI provides; ATELIER_TEST_POSTGRES overrides it.
+const defaultDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func baseDSN() string {
+	if dsn := os.Getenv("ATELIER_TEST_POSTGRES"); dsn != "" {
+		return dsn
+	}
+	return defaultDSN
+}
+
+// newSchema creates an empty schema, dropped when tb ends, and returns its
+// name and a DSN whose connections put it first on search_path. The tests
+// fail, never skip, when PostgreSQL is unreachable: CI guarantees a server.
+func newSchema(tb testing.TB) (name, dsn string) {
+	tb.Helper()
+	ctx := context.Background()
+	base := baseDSN()
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		tb.Fatalf("PostgreSQL is required for these tests and is not reachable at %s "+
+			"(set ATELIER_TEST_POSTGRES to another DSN): %v", base, err)
+	}
+	name = "t_" + randomHex(8)
+	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+name); err != nil {
+		_ = admin.Close(ctx)
+		tb.Fatalf("create schema: %v", err)
+	}
+	tb.Cleanup(func() {
+		defer admin.Close(ctx)
+		if _, err := admin.Exec(ctx, "DROP SCHEMA "+name+" CASCADE"); err != nil {
+			tb.Errorf("drop schema %s: %v", name, err)
+		}
+	})
+	return name, withSearchPath(tb, base, name)
+}
+
+// withSearchPath returns dsn with its connections' search_path set to schema.
+func withSearchPath(tb testing.TB, dsn, schema string) string {
+	option := "-c search_path=" + schema
+	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
+		return dsn + " options='" + option + "'"
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		tb.Fatalf("parse ATELIER_TEST_POSTGRES: %v", err)
+	}
+	q := u.Query()
+	q.Set("options", option)
+	u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20") // pgx reads "+" literally
+	return u.String()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// openTest opens a store in a fresh schema and closes it when tb ends,
+// before the schema is dropped.
+func openTest(tb testing.TB) *postgres.Store {
+	tb.Helper()
+	_, dsn := newSchema(tb)
+	return openDSN(tb, dsn)
+}
+
+func openDSN(tb testing.TB, dsn string) *postgres.Store {
+	tb.Helper()
+	s, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		tb.Fatalf("Open: %v", err)
+	}
+	tb.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return openTest(t) })
+}
+
+// TestMigrateConcurrently opens several stores on one empty schema at once:
+// the advisory lock must let exactly one create the tables.
+func TestMigrateConcurrently(t *testing.T) {
+	const servers = 4
+	schema, dsn := newSchema(t)
+	var wg sync.WaitGroup
+	errs := make([]error, servers)
+	for i := range servers {
+		wg.Go(func() {
+			s, err := postgres.Open(context.Background(), dsn)
+			if err == nil {
+				err = s.Close()
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Open %d: %v", i, err)
+		}
+	}
+	openDSN(t, dsn) // and once more, on a current schema
+	checkSchema(t, schema)
+}
+
+// checkSchema fails t unless schema holds the store's tables at version 1.
+func checkSchema(t *testing.T, schema string) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, baseDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var tables []string
+	rows, _ := conn.Query(ctx, `SELECT table_name FROM information_schema.tables
+		WHERE table_schema = $1 ORDER BY table_name`, schema)
+	if tables, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		t.Fatal(err)
+	}
+	want := "changes documents layers schema_version snapshots worlds"
+	if got := strings.Join(tables, " "); got != want {
+		t.Fatalf("tables in %s: %s; want %s", schema, got, want)
+	}
+	var versions []int
+	rows, _ = conn.Query(ctx, fmt.Sprintf("SELECT version FROM %s.schema_version", schema))
+	if versions, err = pgx.CollectRows(rows, pgx.RowTo[int]); err != nil || len(versions) != 1 || versions[0] != 1 {
+		t.Fatalf("schema_version rows = %v, %v; want [1]", versions, err)
+	}
+}
+
+func TestOpenUnreachable(t *testing.T) {
+	s, err := postgres.Open(context.Background(), "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=5")
+	if err == nil {
+		_ = s.Close()
+		t.Fatal("Open succeeded with nothing listening")
+	}
+}
+
+func BenchmarkAppendChanges(b *testing.B) {
+	for _, n := range []int{1, 32} {
+		b.Run(fmt.Sprintf("batch=%d", n), func(b *testing.B) { storetest.BenchAppendChanges(b, openTest(b), n) })
+	}
+}
+
+func BenchmarkChangeIndex(b *testing.B) {
+	b.Run("changes=100000", func(b *testing.B) { storetest.BenchChangeIndex(b, openTest(b), 100_000) })
+}

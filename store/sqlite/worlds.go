@@ -1,0 +1,109 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"atelier/store"
+	"atelier/store/internal/sqlstore"
+)
+
+// CreateWorld implements store.Store.
+func (s *Store) CreateWorld(ctx context.Context, w store.World, docs []store.NewDocument) error {
+	docs, layers, err := sqlstore.CheckWorld(w, docs)
+	if err != nil {
+		return err
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, sqlstore.InsertWorld,
+			w.ID, w.Name, w.Manifest, w.CreatedAt.UnixMicro(), w.CreatedBy)
+		if err != nil {
+			return err
+		}
+		for _, d := range docs {
+			if _, err := tx.ExecContext(ctx, sqlstore.InsertDocument, d.ID, d.World, d.Kind); err != nil {
+				return err
+			}
+			if err := insertChanges(ctx, tx, d.ID, d.Changes); err != nil {
+				return err
+			}
+		}
+		for _, l := range layers {
+			_, err := tx.ExecContext(ctx, sqlstore.InsertLayer, l.ID, l.World, l.Name, l.Doc, l.Position)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if isDuplicate(err) {
+		return fmt.Errorf("create world %s: %w: %w", w.ID, store.ErrExists, err)
+	}
+	if err != nil {
+		return fmt.Errorf("create world %s: %w", w.ID, err)
+	}
+	return nil
+}
+
+// GetWorld implements store.Store.
+func (s *Store) GetWorld(ctx context.Context, id store.WorldID) (store.World, error) {
+	var w store.World
+	err := sqlstore.ScanWorld(s.r.QueryRowContext(ctx, sqlstore.SelectWorld, id), &w, micros{&w.CreatedAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return w, fmt.Errorf("world %s: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return w, fmt.Errorf("world %s: %w", id, err)
+	}
+	rows, err := s.r.QueryContext(ctx, sqlstore.SelectWorldLayers, id)
+	if err != nil {
+		return w, fmt.Errorf("world %s layers: %w", id, err)
+	}
+	if w.Layers, err = collect(rows, 0, scanLayer); err != nil {
+		return w, fmt.Errorf("world %s layers: %w", id, err)
+	}
+	return w, nil
+}
+
+// ListWorlds implements store.Store.
+func (s *Store) ListWorlds(ctx context.Context) ([]store.World, error) {
+	rows, err := s.r.QueryContext(ctx, sqlstore.SelectWorlds)
+	if err != nil {
+		return nil, fmt.Errorf("list worlds: %w", err)
+	}
+	worlds, err := collect(rows, 0, func(r *sql.Rows) (store.World, error) {
+		var w store.World
+		err := sqlstore.ScanWorld(r, &w, micros{&w.CreatedAt})
+		return w, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list worlds: %w", err)
+	}
+	// Layers are read after worlds: a world created in between has its
+	// layers ignored, and every listed world's layers are already committed.
+	if rows, err = s.r.QueryContext(ctx, sqlstore.SelectLayers); err != nil {
+		return nil, fmt.Errorf("list worlds: layers: %w", err)
+	}
+	layers, err := collect(rows, 0, scanLayer)
+	if err != nil {
+		return nil, fmt.Errorf("list worlds: layers: %w", err)
+	}
+	sqlstore.AttachLayers(worlds, layers)
+	return worlds, nil
+}
+
+// GetDocument implements store.Store.
+func (s *Store) GetDocument(ctx context.Context, id store.DocID) (store.Document, error) {
+	d, err := sqlstore.ScanDocument(s.r.QueryRowContext(ctx, sqlstore.SelectDocument, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, fmt.Errorf("document %s: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return d, fmt.Errorf("document %s: %w", id, err)
+	}
+	return d, nil
+}
+
+func scanLayer(r *sql.Rows) (store.Layer, error) { return sqlstore.ScanLayer(r) }
