@@ -325,8 +325,11 @@ func (d *Document) relay(from *docPeer, e Ephemeral) {
 // whether the document closed for idleness.
 func (d *Document) housekeep(now time.Time) bool {
 	if d.verifier != nil && now.Sub(d.lastWrite) > d.hub.cfg.VerifierIdle {
+		// Quiet now: keep only the graph. Peers still catching up read
+		// changes from the store.
 		d.compactIdle()
 		d.dropVerifier()
+		d.cache = newRawCache(d.hub.cfg.CacheBytes)
 	}
 	if len(d.pending) == 0 {
 		clear(d.waiting)

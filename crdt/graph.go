@@ -15,10 +15,11 @@ type Hash = format.ChangeHash
 // and since a change is added only after its dependencies, index order is a
 // topological order.
 type gnode struct {
-	hash  Hash
-	deps  []int32
-	actor int32
-	seq   uint32
+	hash     Hash
+	depsFrom uint32 // this node's dependencies are Graph.deps[depsFrom:depsTo]
+	depsTo   uint32
+	actor    int32
+	seq      uint32
 }
 
 // Graph is a document's change DAG: every change's hash, dependencies, actor
@@ -26,6 +27,7 @@ type gnode struct {
 // owned by one goroutine (the document loop) and is not safe for concurrent use.
 type Graph struct {
 	nodes    []gnode
+	deps     []int32 // every node's dependency indexes, back to back (one allocation, not one per node)
 	byHash   map[Hash]int32
 	actors   [][]byte
 	actorIdx map[string]int32
@@ -65,7 +67,10 @@ func (g *Graph) HashAt(i int32) Hash { return g.nodes[i].hash }
 func (g *Graph) ActorSeq(i int32) (int32, uint32) { return g.nodes[i].actor, g.nodes[i].seq }
 
 // DepsAt returns the dependency indexes of the change at index i.
-func (g *Graph) DepsAt(i int32) []int32 { return g.nodes[i].deps }
+func (g *Graph) DepsAt(i int32) []int32 {
+	n := &g.nodes[i]
+	return g.deps[n.depsFrom:n.depsTo:n.depsTo]
+}
 
 // Heads returns the current heads, sorted.
 func (g *Graph) Heads() []Hash {
@@ -105,7 +110,9 @@ func (g *Graph) Add(h Hash, deps []Hash, actor []byte, seq uint64) (int32, error
 		return 0, fmt.Errorf("change %s: %w", h, err)
 	}
 	idx := int32(len(g.nodes))
-	g.nodes = append(g.nodes, gnode{hash: h, deps: di, actor: a, seq: uint32(seq)})
+	from := uint32(len(g.deps))
+	g.deps = append(g.deps, di...)
+	g.nodes = append(g.nodes, gnode{hash: h, depsFrom: from, depsTo: uint32(len(g.deps)), actor: a, seq: uint32(seq)})
 	g.byHash[h] = idx
 	g.chains[a] = append(g.chains[a], idx)
 	g.updateHeads(idx, di)
@@ -153,7 +160,7 @@ func (g *Graph) reaches(from []int32, target int32) bool {
 		if n < target || !g.firstVisit(n) {
 			continue
 		}
-		stack = append(stack, g.nodes[n].deps...)
+		stack = append(stack, g.DepsAt(n)...)
 	}
 	return false
 }
@@ -211,6 +218,9 @@ func (g *Graph) Rollback(m graphMark) {
 		delete(g.byHash, n.hash)
 		g.chains[n.actor] = g.chains[n.actor][:n.seq-1]
 	}
+	if m.n < len(g.nodes) {
+		g.deps = g.deps[:g.nodes[m.n].depsFrom]
+	}
 	g.nodes = g.nodes[:m.n]
 	for a := len(g.actors) - 1; a >= m.actors; a-- {
 		delete(g.actorIdx, string(g.actors[a]))
@@ -248,7 +258,7 @@ func (g *Graph) ClockOf(hashes []Hash, base Clock) (c Clock, ok bool) {
 			continue
 		}
 		c = c.Raise(n.actor, n.seq)
-		stack = append(stack, n.deps...)
+		stack = append(stack, g.DepsAt(i)...)
 	}
 	return c, ok
 }

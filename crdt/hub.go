@@ -165,15 +165,18 @@ func (h *Hub) compactor(ctx context.Context) {
 	defer h.wg.Done()
 	gc := time.NewTicker(5 * time.Second)
 	defer gc.Stop()
+	trim := false
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-gc.C:
-			if h.freed.Swap(false) {
-				runtime.GC() // automerge-go frees its C memory in finalizers,
-				runtime.GC() // which run after the first cycle
+			if trim { // finalizers of the last cycle have run by now
 				releaseCMemory()
+			}
+			trim = h.freed.Swap(false)
+			if trim {
+				runtime.GC() // automerge-go frees its C memory in finalizers
 			}
 		case job := <-h.compactions:
 			start := time.Now()

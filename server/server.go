@@ -28,7 +28,8 @@ type Config struct {
 	// decompressed bytes (default 16 MiB).
 	MaxMessageBytes int64
 	// SendQueue is the number of outbound messages a peer may have queued
-	// before it is disconnected as too slow (default 4096).
+	// before it is disconnected as too slow (default 512; the engine sends
+	// each peer at most one message per batch of edits).
 	SendQueue int
 	// SendQueueBytes bounds the bytes those messages hold (default 64 MiB).
 	SendQueueBytes int64
@@ -50,7 +51,7 @@ func (c Config) withDefaults() Config {
 		c.MaxMessageBytes = 16 << 20
 	}
 	if c.SendQueue <= 0 {
-		c.SendQueue = 4096
+		c.SendQueue = 512
 	}
 	if c.SendQueueBytes <= 0 {
 		c.SendQueueBytes = 64 << 20
@@ -96,7 +97,7 @@ func New(cfg Config, st store.Store, hub *crdt.Hub, a *auth.Authenticator, log *
 		cfg: cfg, st: st, hub: hub, auth: a, log: log,
 		peerID: wire.PeerID(cfg.PeerID), storageID: cfg.StorageID,
 		upgrader: websocket.Upgrader{
-			ReadBufferSize: 64 << 10, WriteBufferSize: 64 << 10,
+			ReadBufferSize: 16 << 10, WriteBufferSize: 16 << 10, WriteBufferPool: &sync.Pool{},
 			CheckOrigin: func(*http.Request) bool { return true }, // auth is by token, not cookie
 		},
 		sessions: map[wire.PeerID]*session{},

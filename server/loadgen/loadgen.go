@@ -24,6 +24,7 @@ type Config struct {
 	Rate     float64       // edits per second per peer; 0 = closed loop (next edit when the last is acknowledged)
 	Duration time.Duration // how long peers edit
 	Drain    time.Duration // how long to wait for the last deliveries
+	IdleWait time.Duration // after the load, keep peers connected this long and report the server's memory
 	Nodes    int           // nodes in the seeded layer
 	History  int           // changes in the seeded layer's history
 	Out      io.Writer     // progress and the report
@@ -56,9 +57,13 @@ func (r Result) Missing() int64 { return r.Expected - r.Delivered }
 
 // Run seeds a layer, runs the load and prints the report.
 func Run(ctx context.Context, cfg Config) (Result, error) {
+	baseRSS, _ := serverRSS(ctx, cfg.BaseURL)
 	s, err := seed(ctx, cfg)
 	if err != nil {
 		return Result{}, err
+	}
+	if rss, ok := serverRSS(ctx, cfg.BaseURL); ok {
+		fmt.Fprintf(cfg.Out, "server memory: %s before seeding, %s with the layer open and being written\n", mib(baseRSS), mib(rss))
 	}
 	peers := make([]*peer, cfg.Peers)
 	for i := range peers {
@@ -78,6 +83,16 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	elapsed := time.Since(start)
 	res := collect(peers, elapsed, cfg.Drain)
 	report(cfg.Out, res)
+	if cfg.IdleWait > 0 {
+		fmt.Fprintf(cfg.Out, "idle: peers stay connected for %s\n", cfg.IdleWait)
+		select {
+		case <-time.After(cfg.IdleWait):
+		case <-ctx.Done():
+		}
+		if rss, ok := serverRSS(ctx, cfg.BaseURL); ok {
+			fmt.Fprintf(cfg.Out, "server memory, layer open and idle: %s (%s above the %s before seeding)\n", mib(rss), mib(rss-baseRSS), mib(baseRSS))
+		}
+	}
 	return res, nil
 }
 

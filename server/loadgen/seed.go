@@ -69,7 +69,8 @@ func seed(ctx context.Context, cfg Config) (*seeded, error) {
 		return nil, err
 	}
 	start := time.Now()
-	if err := build(doc, cfg.Nodes, cfg.History-len(initial)); err != nil {
+	moves := cfg.History - len(initial) - (cfg.Nodes+9)/10
+	if _, err := scene.Populate(doc, cfg.Nodes, moves, rand.New(rand.NewPCG(1, 2))); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(cfg.Out, "seed: built %d nodes, %d changes in %s\n", cfg.Nodes, cfg.History, time.Since(start).Round(time.Millisecond))
@@ -113,38 +114,6 @@ func fetchDoc(conn *syncclient.Conn, id store.DocID) (*automerge.Doc, []*format.
 		}
 	}
 	return doc, chs, nil
-}
-
-// build adds nodes (ten per change, every tenth a group holding the next
-// nine) and then moves random nodes, one change each.
-func build(doc *automerge.Doc, nodes, edits int) error {
-	ids := make([]string, nodes)
-	for i := range ids {
-		ids[i] = uuid.NewString()
-		parent := ""
-		if i%10 != 0 {
-			parent = ids[i-i%10]
-		}
-		n := scene.Node{ID: scene.NodeID(ids[i]), Name: fmt.Sprintf("Node %d", i), Kind: "mesh", Parent: scene.NodeID(parent), Order: fmt.Sprintf("a%d", i%10)}
-		if err := scene.AddNode(doc, n); err != nil {
-			return err
-		}
-		if i%10 == 9 || i == nodes-1 {
-			if _, err := doc.Commit("add nodes"); err != nil {
-				return err
-			}
-		}
-	}
-	for e := 0; e < edits-(nodes+9)/10; e++ {
-		id := ids[rand.IntN(len(ids))]
-		if err := doc.Path("nodes", id, "transform", "t", 0).Set(rand.Float64() * 100); err != nil {
-			return err
-		}
-		if _, err := doc.Commit("move"); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func parseAll(all []*automerge.Change) ([]*format.Change, error) {
