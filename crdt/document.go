@@ -187,7 +187,13 @@ func (d *Document) handleBatch(ctx context.Context, evs []event) {
 	if len(d.batch.staged) > 0 && !d.commit(ctx, mark) {
 		return
 	}
+	committed, nChanges := time.Now(), len(d.batch.staged)
 	after := d.g.Heads()
+	defer func() {
+		if d.log.Enabled(ctx, slog.LevelDebug-4) {
+			d.log.Log(ctx, slog.LevelDebug-4, "batch", "events", len(evs), "changes", nChanges, "ingest+commit", committed.Sub(d.lastActive), "fanout", time.Since(committed))
+		}
+	}()
 	for _, pm := range d.batch.done {
 		if d.peers[pm.dp.p.ID()] != pm.dp {
 			continue // failed or left during the batch

@@ -176,3 +176,41 @@ func syncWithChanges(raws ...[]byte) []byte {
 	m := format.SyncMessage{Version: 0x42, Have: []format.Have{{}}, Changes: raws}
 	return m.Encode()
 }
+
+// A V2 message carrying a whole-document chunk (what automerge 3 sends a
+// peer that advertised V2) is accepted: its new changes are stored.
+func TestV2DocumentChunk(t *testing.T) {
+	e := newEnv(t, crdt.Config{})
+	a := newClient(t, e.hub, e.layer, "alice", crdt.AccessWrite)
+	a.send()
+	syncUntil(t, func() bool { return len(a.doc.Heads()) > 0 }, a)
+	a.addNode("Crate")
+	msg := format.SyncMessage{Version: 0x43, Heads: hashesOf(a.doc), Have: []format.Have{{}}, Changes: [][]byte{a.doc.Save()}}
+	e.hub.Receive(a.peer, e.layer, crdt.InSync, msg.Encode())
+	syncUntil(t, func() bool { return storedCount(t, e.st, e.layer) == 2 }, a)
+	if err := a.peer.err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A document without peers is closed after DocIdle and opens again on demand
+// with everything in it.
+func TestIdleDocumentClosesAndReopens(t *testing.T) {
+	e := newEnv(t, crdt.Config{DocIdle: 100 * time.Millisecond, VerifierIdle: 50 * time.Millisecond, Tick: 10 * time.Millisecond})
+	a := newClient(t, e.hub, e.layer, "alice", crdt.AccessWrite)
+	a.send()
+	syncUntil(t, func() bool { return len(a.doc.Heads()) > 0 }, a)
+	a.addNode("Crate")
+	a.send()
+	syncUntil(t, func() bool { return storedCount(t, e.st, e.layer) == 2 }, a)
+	e.hub.Detach(a.peer)
+	syncUntil(t, func() bool { return e.hub.OpenDocuments() == 0 && e.hub.Stats().Verifiers.Load() == 0 })
+	b := newClient(t, e.hub, e.layer, "bob", crdt.AccessWrite)
+	b.send()
+	syncUntil(t, func() bool { return headsEqual(a.doc, b.doc) }, b)
+	if e.hub.OpenDocuments() != 1 {
+		t.Fatalf("%d open documents, want 1", e.hub.OpenDocuments())
+	}
+}
+
+func hashesOf(d *automerge.Doc) []format.ChangeHash { return hashes(d.Heads()) }

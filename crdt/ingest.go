@@ -1,8 +1,11 @@
 package crdt
 
 import (
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/automerge/automerge-go"
 
 	"atelier/crdt/format"
 	"atelier/store"
@@ -73,18 +76,49 @@ func decodeBlooms(haves []format.Have) ([]format.Bloom, error) {
 }
 
 // parseChanges parses and verifies every change chunk in the message. V2
-// blobs may hold several chunks back to back.
+// blobs may hold several chunks back to back, and whole-document chunks,
+// whose changes automerge-go extracts.
 func parseChanges(msg *format.SyncMessage) ([]*format.Change, error) {
 	var out []*format.Change
 	for _, blob := range msg.Changes {
 		for len(blob) > 0 {
 			c, n, err := format.ParseChange(blob)
-			if err != nil {
+			switch {
+			case errors.Is(err, format.ErrDocumentChunk) && n > 0:
+				chs, err := documentChanges(blob[:n])
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, chs...)
+			case err != nil:
 				return nil, fmt.Errorf("%w: %w", ErrBadChange, err)
+			default:
+				out = append(out, c)
 			}
-			out = append(out, c)
 			blob = blob[n:]
 		}
+	}
+	return out, nil
+}
+
+// documentChanges returns the changes of a whole-document chunk (automerge
+// save() output), in dependency order.
+func documentChanges(chunk []byte) ([]*format.Change, error) {
+	doc, err := automerge.Load(chunk)
+	if err != nil {
+		return nil, fmt.Errorf("%w: document chunk: %w", ErrBadChange, err)
+	}
+	chs, err := doc.Changes()
+	if err != nil {
+		return nil, fmt.Errorf("%w: document chunk: %w", ErrBadChange, err)
+	}
+	out := make([]*format.Change, 0, len(chs))
+	for _, ch := range chs {
+		c, _, err := format.ParseChange(ch.Save())
+		if err != nil {
+			return nil, fmt.Errorf("%w: document chunk: %w", ErrBadChange, err)
+		}
+		out = append(out, c)
 	}
 	return out, nil
 }

@@ -22,6 +22,9 @@ var (
 	ErrTooLarge = errors.New("message too large")
 	// ErrHandshakeTimeout means a client did not send join in time.
 	ErrHandshakeTimeout = errors.New("no join message in time")
+	// ErrPeerTimeout means a joined peer sent nothing, not even a pong, for
+	// three ping intervals.
+	ErrPeerTimeout = errors.New("peer silent: no message or pong in time")
 	// ErrUnsupportedProtocol means a join offered no protocol version we speak.
 	ErrUnsupportedProtocol = errors.New("unsupported protocol version")
 	// ErrNotJoined means a message arrived before the join handshake.
@@ -64,6 +67,7 @@ var errorMap = []struct {
 	{store.ErrNotFound, http.StatusNotFound, CloseBadMessage},
 	{crdt.ErrUnavailable, http.StatusNotFound, CloseBadMessage},
 	{ErrHandshakeTimeout, http.StatusRequestTimeout, CloseTimeout},
+	{ErrPeerTimeout, http.StatusRequestTimeout, CloseTimeout},
 	{ErrReplaced, http.StatusConflict, CloseConflict},
 	{store.ErrExists, http.StatusConflict, CloseConflict},
 	{ErrTooLarge, http.StatusRequestEntityTooLarge, CloseTooLarge},

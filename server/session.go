@@ -170,6 +170,8 @@ func (s *session) readMessage() ([]byte, error) {
 		return nil, fmt.Errorf("%w: over %d bytes", ErrTooLarge, s.srv.cfg.MaxMessageBytes)
 	case isTimeout(err) && !s.joined:
 		return nil, ErrHandshakeTimeout
+	case isTimeout(err):
+		return nil, fmt.Errorf("%w: nothing for %s", ErrPeerTimeout, s.srv.cfg.pongWait())
 	case err != nil:
 		return nil, errGone{err}
 	}

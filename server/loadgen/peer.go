@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"math/rand/v2"
 	"fmt"
 	"slices"
 	"strconv"
@@ -110,7 +111,15 @@ func editTime(msg string) (time.Time, bool) {
 func (p *peer) edit(ctx context.Context, cfg Config, until time.Time) {
 	var tick <-chan time.Time
 	if cfg.Rate > 0 {
-		t := time.NewTicker(time.Duration(float64(time.Second) / cfg.Rate))
+		// Start at a random phase: real editors are not synchronized, and
+		// 50 tickers started together would edit in bursts.
+		period := time.Duration(float64(time.Second) / cfg.Rate)
+		select {
+		case <-time.After(rand.N(period)):
+		case <-ctx.Done():
+			return
+		}
+		t := time.NewTicker(period)
 		defer t.Stop()
 		tick = t.C
 	}
