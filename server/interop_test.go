@@ -65,8 +65,10 @@ func lastEvent(events []jsEvent, name string) jsEvent {
 // server: each adds a node concurrently, each sees the other's, both end
 // with the same document, and the server stored both edits attributed to
 // their users.
-func TestJSClientsCoEdit(t *testing.T) {
-	ts := startServer(t, "", server.Config{})
+func TestJSClientsCoEdit(t *testing.T) { bothStores(t, testJSClientsCoEdit) }
+
+func testJSClientsCoEdit(t *testing.T, open opener) {
+	ts := startServerOn(t, open, "", server.Config{})
 	w := ts.createWorld(t, "", "Harbor")
 	url := w.Layers[0].URL
 	ids := []string{uuid.NewString(), uuid.NewString()}

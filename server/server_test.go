@@ -22,6 +22,8 @@ import (
 	"atelier/server/syncclient"
 	"atelier/server/wire"
 	"atelier/store"
+	"atelier/store/postgres"
+	"atelier/store/postgres/pgtest"
 	"atelier/store/sqlite"
 )
 
@@ -32,12 +34,39 @@ type testServer struct {
 	auth *auth.Authenticator
 }
 
-func startServer(t *testing.T, secret string, cfg server.Config) *testServer {
-	t.Helper()
+// opener opens a fresh, empty store for one test.
+type opener func(t *testing.T) store.Store
+
+func openSQLite(t *testing.T) store.Store {
 	st, err := sqlite.Open(context.Background(), t.TempDir()+"/atelier.db")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+func openPostgres(t *testing.T) store.Store {
+	_, dsn := pgtest.Schema(t)
+	st, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// bothStores runs fn against SQLite and PostgreSQL: same behaviour, same tests.
+func bothStores(t *testing.T, fn func(t *testing.T, open opener)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, openSQLite) })
+	t.Run("postgres", func(t *testing.T) { fn(t, openPostgres) })
+}
+
+func startServer(t *testing.T, secret string, cfg server.Config) *testServer {
+	return startServerOn(t, openSQLite, secret, cfg)
+}
+
+func startServerOn(t *testing.T, open opener, secret string, cfg server.Config) *testServer {
+	t.Helper()
+	st := open(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	hub := crdt.NewHub(st, log, crdt.Config{})
 	a := auth.NewAuthenticator([]byte(secret), secret == "")
@@ -159,8 +188,10 @@ func recvType(t *testing.T, c *syncclient.Conn, typ string) *wire.Message {
 	}
 }
 
-func TestWorldAPI(t *testing.T) {
-	ts := startServer(t, "", server.Config{})
+func TestWorldAPI(t *testing.T) { bothStores(t, testWorldAPI) }
+
+func testWorldAPI(t *testing.T, open opener) {
+	ts := startServerOn(t, open, "", server.Config{})
 	w := ts.createWorld(t, "", "Harbor")
 	if w.Name != "Harbor" || !strings.HasPrefix(w.URL, "automerge:") || len(w.Layers) != 1 || w.Layers[0].Name != "Main" {
 		t.Fatalf("created %+v", w)
@@ -205,8 +236,10 @@ func TestWorldAPI(t *testing.T) {
 
 // Two protocol clients co-edit a layer: an edit reaches the other peer, and
 // presence (ephemeral) is relayed to the other peer of the same document.
-func TestSyncCoEditAndPresence(t *testing.T) {
-	ts := startServer(t, "", server.Config{})
+func TestSyncCoEditAndPresence(t *testing.T) { bothStores(t, testSyncCoEditAndPresence) }
+
+func testSyncCoEditAndPresence(t *testing.T, open opener) {
+	ts := startServerOn(t, open, "", server.Config{})
 	w := ts.createWorld(t, "", "Harbor")
 	doc, _ := wire.ParseDocURL(w.Layers[0].URL)
 	a, b := dial(t, ts.wsURL("?user=alice"), "alice"), dial(t, ts.wsURL("?user=bob"), "bob")
@@ -341,8 +374,10 @@ func TestSyncBadInput(t *testing.T) {
 
 // Token mode: no token is 401; a viewer syncs but its changes are refused
 // with 4403 and nothing is stored; an editor's are stored.
-func TestSyncAuth(t *testing.T) {
-	ts := startServer(t, "s3cret", server.Config{})
+func TestSyncAuth(t *testing.T) { bothStores(t, testSyncAuth) }
+
+func testSyncAuth(t *testing.T, open opener) {
+	ts := startServerOn(t, open, "s3cret", server.Config{})
 	admin, _ := ts.auth.Issue("admin", nil, auth.RoleOwner, time.Hour)
 	w := ts.createWorld(t, admin, "Harbor")
 	doc, _ := wire.ParseDocURL(w.Layers[0].URL)

@@ -20,6 +20,7 @@ import (
 	"atelier/server/syncclient"
 	"atelier/server/wire"
 	"atelier/store"
+	"atelier/store/postgres/pgtest"
 )
 
 // TestMain lets the test binary act as `atelier` itself, so the crash test
@@ -140,8 +141,15 @@ func (e *editor) edit(i int) {
 // peer was told about (its own in the server's heads, or another's sent to
 // it) is present.
 func TestCrashKeepsAcknowledgedChanges(t *testing.T) {
-	dir := t.TempDir()
-	srv := startChild(t, "serve --addr 127.0.0.1:0 --data "+dir)
+	t.Run("sqlite", func(t *testing.T) { testCrash(t, "--data "+t.TempDir()) })
+	t.Run("postgres", func(t *testing.T) {
+		_, dsn := pgtest.Schema(t)
+		testCrash(t, "--db "+dsn)
+	})
+}
+
+func testCrash(t *testing.T, storeArgs string) {
+	srv := startChild(t, "serve --addr 127.0.0.1:0 "+storeArgs)
 	doc := createLayer(t, srv.base)
 	editors := make([]*editor, 4)
 	for i := range editors {
@@ -182,7 +190,7 @@ func TestCrashKeepsAcknowledgedChanges(t *testing.T) {
 	if len(want) < 50 {
 		t.Fatalf("only %d acknowledged changes before the kill; the test did not exercise anything", len(want))
 	}
-	srv2 := startChild(t, "serve --addr 127.0.0.1:0 --data "+dir)
+	srv2 := startChild(t, "serve --addr 127.0.0.1:0 "+storeArgs)
 	check := newEditor(t, srv2.base, doc, "checker")
 	m, err := check.conn.Recv()
 	for err == nil && m.Type != wire.TypeSync {

@@ -22,6 +22,7 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.Float64Var(&cfg.Rate, "rate", 10, "edits per second per peer; 0 = as fast as the server acknowledges")
 	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long peers edit (bounded)")
 	fs.DurationVar(&cfg.Drain, "drain", 10*time.Second, "how long to wait for the last deliveries")
+	fs.DurationVar(&cfg.IdleWait, "idle-wait", 0, "after the load, wait this long with peers connected and report the server's resident memory")
 	fs.IntVar(&cfg.Nodes, "nodes", 10000, "nodes in the seeded layer")
 	fs.IntVar(&cfg.History, "history", 20000, "changes in the seeded layer's history")
 	if err := fs.Parse(args); err != nil {

@@ -2,11 +2,7 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -16,67 +12,18 @@ import (
 
 	"atelier/store"
 	"atelier/store/postgres"
+	"atelier/store/postgres/pgtest"
 	"atelier/store/storetest"
 )
 
-// defaultDSN is the server CI provides; ATELIER_TEST_POSTGRES overrides it.
-const defaultDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func baseDSN() string {
-	if dsn := os.Getenv("ATELIER_TEST_POSTGRES"); dsn != "" {
-		return dsn
-	}
-	return defaultDSN
-}
+func baseDSN() string { return pgtest.BaseDSN() }
 
-// newSchema creates an empty schema, dropped when tb ends, and returns its
-// name and a DSN whose connections put it first on search_path. The tests
-// fail, never skip, when PostgreSQL is unreachable: CI guarantees a server.
-func newSchema(tb testing.TB) (name, dsn string) {
-	tb.Helper()
-	ctx := context.Background()
-	base := baseDSN()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		tb.Fatalf("PostgreSQL is required for these tests and is not reachable at %s "+
-			"(set ATELIER_TEST_POSTGRES to another DSN): %v", base, err)
-	}
-	name = "t_" + randomHex(8)
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+name); err != nil {
-		_ = admin.Close(ctx)
-		tb.Fatalf("create schema: %v", err)
-	}
-	tb.Cleanup(func() {
-		defer admin.Close(ctx)
-		if _, err := admin.Exec(ctx, "DROP SCHEMA "+name+" CASCADE"); err != nil {
-			tb.Errorf("drop schema %s: %v", name, err)
-		}
-	})
-	return name, withSearchPath(tb, base, name)
-}
+func newSchema(tb testing.TB) (name, dsn string) { return pgtest.Schema(tb) }
 
-// withSearchPath returns dsn with its connections' search_path set to schema.
 func withSearchPath(tb testing.TB, dsn, schema string) string {
-	option := "-c search_path=" + schema
-	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
-		return dsn + " options='" + option + "'"
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		tb.Fatalf("parse ATELIER_TEST_POSTGRES: %v", err)
-	}
-	q := u.Query()
-	q.Set("options", option)
-	u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20") // pgx reads "+" literally
-	return u.String()
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+	return pgtest.WithSearchPath(tb, dsn, schema)
 }
 
 // openTest opens a store in a fresh schema and closes it when tb ends,
