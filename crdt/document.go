@@ -75,6 +75,7 @@ type Document struct {
 	compacting   bool
 
 	batch batchState
+	evbuf []event // reused by drain
 }
 
 // batchState is what one turn of the loop has accepted so far.
@@ -134,7 +135,9 @@ func (d *Document) run(ctx context.Context) {
 
 // drain collects ev and whatever else is already queued, up to the queue's length.
 func (d *Document) drain(ev event) []event {
-	batch := []event{ev}
+	clear(d.evbuf) // drop references to the last batch's messages
+	batch := append(d.evbuf[:0], ev)
+	defer func() { d.evbuf = batch }()
 	for len(batch) < cap(d.events) {
 		select {
 		case ev := <-d.events:

@@ -229,17 +229,25 @@ func (g *Graph) Rollback(m graphMark) {
 	g.heads = m.heads
 }
 
-// ClockOf returns base raised by the ancestors of hashes. The search does not
-// descend below changes base covers, so its cost is the number of changes
-// between base and hashes. When base holds only changes a peer has and hashes
-// are the peer's heads, the result holds only changes the peer has (it may
-// miss some it has, never the reverse). Unknown hashes are skipped and
-// reported by ok=false.
-func (g *Graph) ClockOf(hashes []Hash, base Clock) (c Clock, ok bool) {
+// ClockOf returns base raised by the ancestors of hashes (base itself is not
+// modified). The search does not descend below changes base covers, so its
+// cost is the number of changes between base and hashes. When base holds
+// only changes a peer has and hashes are the peer's heads, the result holds
+// only changes the peer has (it may miss some it has, never the reverse).
+// Unknown hashes are skipped and reported by ok=false.
+func (g *Graph) ClockOf(hashes []Hash, base Clock) (Clock, bool) {
+	return g.RaiseTo(base.Clone(), hashes)
+}
+
+// RaiseTo is ClockOf that raises c in place (and returns it, grown as needed).
+func (g *Graph) RaiseTo(c Clock, hashes []Hash) (Clock, bool) {
 	if g.isHeads(hashes) { // a peer in sync: no search at all
-		return g.Clock().Merge(base), true
+		for a, chain := range g.chains {
+			c = c.Raise(int32(a), uint32(len(chain)))
+		}
+		return c, true
 	}
-	c, ok = base.Clone(), true
+	base, ok := c.Clone(), true
 	g.newSearch()
 	stack := make([]int32, 0, len(hashes))
 	for _, h := range hashes {

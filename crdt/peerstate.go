@@ -57,7 +57,7 @@ func (s *peerState) receive(g *Graph, msg *format.SyncMessage, blooms []format.B
 	default:
 		s.sharedHeads = unionSorted(s.sharedHeads, known)
 	}
-	s.has, _ = g.ClockOf(known, s.has)
+	s.has, _ = g.RaiseTo(s.has, known)
 	s.sent = s.sent.Merge(s.has)
 	s.spoke, s.needAnswered = true, false
 	s.theirHeads, s.theirNeed = slices.Clone(msg.Heads), slices.Clone(msg.Need)
@@ -86,11 +86,12 @@ func (s *peerState) toSend(g *Graph) []int32 {
 		lastSync = append(lastSync, h.LastSync...)
 	}
 	base, _ := g.ClockOf(lastSync, s.has)
-	marked := map[int32]bool{}
+	var marked []int32 // ascending, as Since returns candidates
 	for _, i := range g.Since(base) {
-		if marked[i] = !s.bloomsContain(g.HashAt(i)) || anyMarked(marked, g.DepsAt(i)); !marked[i] {
+		if s.bloomsContain(g.HashAt(i)) && !anyMarked(marked, g.DepsAt(i)) {
 			continue
 		}
+		marked = append(marked, i)
 		if a, seq := g.ActorSeq(i); !s.sent.Covers(a, seq) && !slices.Contains(out, i) {
 			out = append(out, i)
 		}
@@ -108,9 +109,9 @@ func (s *peerState) bloomsContain(h Hash) bool {
 	return false
 }
 
-func anyMarked(marked map[int32]bool, deps []int32) bool {
+func anyMarked(marked []int32, deps []int32) bool {
 	for _, d := range deps {
-		if marked[d] {
+		if _, found := slices.BinarySearch(marked, d); found {
 			return true
 		}
 	}

@@ -78,7 +78,7 @@ func (s *session) Deliver(m crdt.Outbound) bool {
 		return true // closing anyway; nothing more to say
 	default:
 	}
-	b, err := wire.Encode(s.toWire(m))
+	b, err := wire.AppendDocMessage(nil, s.toWire(m))
 	if err != nil {
 		s.log.Error("encode outbound message", "err", err)
 		return true

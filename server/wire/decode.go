@@ -75,6 +75,9 @@ type fields map[string]cbor.RawMessage
 // Unknown keys are ignored; unknown types decode with only Type, SenderID and
 // TargetID set.
 func Decode(b []byte) (*Message, error) {
+	if m, ok := decodeDocFast(b); ok {
+		return m, nil
+	}
 	f, err := decodeMap(b)
 	if err != nil {
 		return nil, err
