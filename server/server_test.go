@@ -320,6 +320,19 @@ func TestSyncBadInput(t *testing.T) {
 			t.Fatalf("close %d", code)
 		}
 	})
+	t.Run("sync without data", func(t *testing.T) {
+		ws := raw(t)
+		b, _ := wire.Encode(&wire.Message{Type: wire.TypeJoin, SenderID: "x"})
+		_ = ws.WriteMessage(websocket.BinaryMessage, b)
+		// A hand-built sync message lacking its data field.
+		m := []byte{0xa4, 0x64, 't', 'y', 'p', 'e', 0x64, 's', 'y', 'n', 'c', 0x68, 's', 'e', 'n', 'd', 'e', 'r', 'I', 'd', 0x61, 'x',
+			0x68, 't', 'a', 'r', 'g', 'e', 't', 'I', 'd', 0x61, 'y', 0x6a, 'd', 'o', 'c', 'u', 'm', 'e', 'n', 't', 'I', 'd'}
+		m = append(append(m, byte(0x60|len(doc))), doc...)
+		_ = ws.WriteMessage(websocket.BinaryMessage, m)
+		if code := closeCode(t, ws); code != server.CloseBadMessage {
+			t.Fatalf("close %d", code)
+		}
+	})
 	t.Run("text frame", func(t *testing.T) {
 		ws := raw(t)
 		b, _ := wire.Encode(&wire.Message{Type: wire.TypeJoin, SenderID: "texter"})
