@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -203,7 +204,7 @@ func (d *Document) handleBatch(ctx context.Context, evs []event) {
 		}
 		pm.dp.st.receive(d.g, pm.msg, pm.blooms, before, after, d.known(pm.hashes))
 	}
-	d.syncPeers(after, !hashesEqual(before, after))
+	d.syncPeers(after, !slices.Equal(before, after))
 }
 
 func (d *Document) handleEvent(ev event) {
@@ -354,16 +355,4 @@ func (d *Document) housekeep(now time.Time) bool {
 		return false
 	}
 	return d.hub.tryClose(d)
-}
-
-func hashesEqual(a, b []Hash) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -182,7 +183,7 @@ func push(conn *syncclient.Conn, id store.DocID, chs []*format.Change, heads []f
 		if m.Type == wire.TypeError {
 			return fmt.Errorf("seed: server error: %s", m.ErrorMessage)
 		}
-		if sm, err := format.DecodeSyncMessage(m.Data); err == nil && sameHashes(sm.Heads, heads) {
+		if sm, err := format.DecodeSyncMessage(m.Data); err == nil && slices.Equal(sm.Heads, heads) {
 			fmt.Fprintf(cfg.Out, "seed: server stored the layer in %s\n", time.Since(start).Round(time.Millisecond))
 			return nil
 		}
@@ -196,16 +197,4 @@ func hashes(hs []automerge.ChangeHash) []format.ChangeHash {
 	}
 	format.SortHashes(out)
 	return out
-}
-
-func sameHashes(a, b []format.ChangeHash) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
