@@ -83,11 +83,11 @@ func (p *peer) read() {
 			}
 		}
 		ack := p.r.SyncMessage()
-		acked := slices.Contains(heads, p.waiting)
+		waiting := p.waiting
 		p.mu.Unlock()
-		if acked {
+		if slices.Contains(heads, waiting) {
 			select {
-			case p.acked <- p.waiting:
+			case p.acked <- waiting:
 			default:
 			}
 		}
