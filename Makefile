@@ -4,7 +4,7 @@ ADDR    ?= 127.0.0.1:8080
 DATA    ?= ./data
 BIN     := bin/atelier
 
-.PHONY: run build test test-go test-js deps bench fuzz clean
+.PHONY: run build test deps bench fuzz clean
 
 ## run: build the server and serve on http://$(ADDR) with SQLite under $(DATA)
 run: build
@@ -27,6 +27,15 @@ test: deps
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3000x ./crdt/
 	$(GO) test -run '^$$' -bench . ./store/... ./crdt/format/ ./scene/
+
+## fuzz: run every fuzz target for FUZZTIME each (not part of the test suite)
+FUZZTIME ?= 30s
+FUZZ := server/wire:FuzzDecode server/wire:FuzzDecodeFastAgrees server/wire:FuzzParseDocURL \
+	crdt/format:FuzzParseChange crdt/format:FuzzParseChangeBody crdt/format:FuzzDecodeSyncMessage \
+	crdt/format:FuzzDecodeBloom scene:FuzzLayerStateJSON scene:FuzzResolveGraph server/auth:FuzzVerify
+fuzz:
+	@for t in $(FUZZ); do pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "fuzz $$pkg $$fn"; $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg/ || exit 1; done
 
 clean:
 	rm -rf bin
