@@ -84,7 +84,7 @@ func (s *Server) createWorld(w http.ResponseWriter, r *http.Request, p auth.Prin
 func newWorld(name, user string) (store.World, []store.NewDocument, error) {
 	world := store.World{
 		ID: store.WorldID(uuid.NewString()), Name: name, Manifest: wire.NewDocID(),
-		CreatedAt: time.Now().UTC(), CreatedBy: user,
+		CreatedAt: time.Now().UTC().Truncate(time.Microsecond), CreatedBy: user,
 	}
 	layer := store.Layer{ID: store.LayerID(uuid.NewString()), World: world.ID, Name: "Main", Doc: wire.NewDocID()}
 	world.Layers = []store.Layer{layer}
