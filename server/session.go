@@ -191,7 +191,10 @@ func (s *session) readMessage() ([]byte, error) {
 // one left to tell.
 type errGone struct{ err error }
 
+// Error implements error.
 func (e errGone) Error() string { return "connection closed: " + e.err.Error() }
+
+// Unwrap returns the connection's error.
 func (e errGone) Unwrap() error { return e.err }
 
 func isTimeout(err error) bool {
