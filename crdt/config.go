@@ -28,8 +28,10 @@ type Config struct {
 	// CacheBytes is the budget of recent change bytes kept in memory per
 	// document; older changes are read from the store (default 4 MiB).
 	CacheBytes int
-	// QueueLen is the capacity of a document's inbound event queue (default 1024).
+	// QueueLen is the capacity of a document's inbound event queue (default 256).
 	QueueLen int
+	// MaxDocsPerPeer caps the documents one connection may sync (default 1024).
+	MaxDocsPerPeer int
 	// Tick is the period of housekeeping (eviction, timeouts) (default 1s).
 	Tick time.Duration
 }
@@ -53,7 +55,8 @@ func (c Config) withDefaults() Config {
 	defDur(&c.DepsTimeout, 15*time.Second)
 	def(&c.MaxOutBytes, 8<<20)
 	def(&c.CacheBytes, 4<<20)
-	def(&c.QueueLen, 1024)
+	def(&c.QueueLen, 256)
+	def(&c.MaxDocsPerPeer, 1024)
 	defDur(&c.Tick, time.Second)
 	return c
 }

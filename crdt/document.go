@@ -44,10 +44,16 @@ type docPeer struct {
 
 // pendingChange waits for dependencies the document does not have yet.
 type pendingChange struct {
-	ch    *format.Change
-	from  PeerID
-	user  string
-	since time.Time
+	ch      *format.Change
+	senders []PeerID // every attached peer that sent it; the first one's user is recorded
+	user    string
+	since   time.Time
+}
+
+func (pc *pendingChange) addSender(id PeerID) {
+	if !slices.Contains(pc.senders, id) {
+		pc.senders = append(pc.senders, id)
+	}
 }
 
 // Document is one open automerge document: its change graph, its peers and
@@ -62,7 +68,8 @@ type Document struct {
 	routes atomic.Int32 // events being routed to this document right now
 
 	meta         store.Document
-	unavailable  bool
+	unavailable  bool  // the document does not exist
+	broken       error // the store failed: every peer is refused until the loop closes
 	g            *Graph
 	peers        map[PeerID]*docPeer
 	pending      map[Hash]*pendingChange
@@ -81,8 +88,9 @@ type Document struct {
 
 // batchState is what one turn of the loop has accepted so far.
 type batchState struct {
-	staged []store.Change
-	done   []processed
+	staged  []store.Change
+	senders [][]PeerID // senders[i] sent staged[i]
+	done    []processed
 }
 
 // processed is an inbound sync message the batch handled.
@@ -108,13 +116,13 @@ func newDocument(h *Hub, id store.DocID) *Document {
 }
 
 // run is the document's loop: load, then handle events in batches until
-// the document is idle or the hub stops.
+// the document is idle or broken, or the hub stops.
 func (d *Document) run(ctx context.Context) {
-	if err := d.load(ctx); err != nil {
+	if err := d.load(ctx); errors.Is(err, store.ErrNotFound) {
 		d.unavailable = true
-		if !errors.Is(err, store.ErrNotFound) {
-			d.log.Error("load document", "err", err)
-		}
+	} else if err != nil {
+		d.log.Error("load document", "err", err)
+		d.broken = err
 	}
 	d.lastActive = time.Now()
 	tick := time.NewTicker(d.hub.cfg.Tick)
@@ -123,6 +131,11 @@ func (d *Document) run(ctx context.Context) {
 		select {
 		case ev := <-d.events:
 			d.handleBatch(ctx, d.drain(ev))
+			// Unknown or broken documents keep no loop: the next message
+			// opens (and looks up) the document again.
+			if (d.unavailable || d.broken != nil) && d.hub.tryClose(d) {
+				return
+			}
 		case now := <-tick.C:
 			if d.housekeep(now) {
 				return
@@ -166,7 +179,7 @@ func (d *Document) load(ctx context.Context) error {
 		for i, h := range m.Deps {
 			deps[i] = Hash(h)
 		}
-		if _, err := d.g.Add(Hash(m.Hash), deps, m.Actor, m.Seq); err != nil {
+		if _, err := d.g.Add(Hash(m.Hash), deps, m.Actor, m.Seq, m.Size); err != nil {
 			return fmt.Errorf("rebuild change graph at ordinal %d: %w", m.Ordinal, err)
 		}
 	}
@@ -182,13 +195,12 @@ func (d *Document) load(ctx context.Context) error {
 // answers the senders and fans the new changes out.
 func (d *Document) handleBatch(ctx context.Context, evs []event) {
 	d.lastActive = time.Now()
-	mark := d.g.Mark()
 	before := d.g.Heads()
 	d.batch = batchState{}
 	for _, ev := range evs {
 		d.handleEvent(ev)
 	}
-	if len(d.batch.staged) > 0 && !d.commit(ctx, mark) {
+	if len(d.batch.staged) > 0 && !d.commit(ctx) {
 		return
 	}
 	committed, nChanges := time.Now(), len(d.batch.staged)
@@ -211,7 +223,7 @@ func (d *Document) handleEvent(ev event) {
 	switch ev.kind {
 	case evDetach:
 		if dp, ok := d.peers[ev.peer.ID()]; ok && dp.p == ev.peer {
-			d.detach(ev.peer.ID())
+			d.detach(dp)
 		}
 	case evCompacted:
 		d.snapshotAt, d.compacting = max(d.snapshotAt, ev.ordinal), false
@@ -220,6 +232,10 @@ func (d *Document) handleEvent(ev event) {
 			d.relay(dp, ev.eph)
 		}
 	case evSync:
+		if d.broken != nil {
+			ev.peer.Fail(fmt.Errorf("%w: %w", ErrStorage, d.broken))
+			return
+		}
 		dp := d.attach(ev.peer)
 		if dp == nil {
 			return
@@ -233,10 +249,8 @@ func (d *Document) handleEvent(ev event) {
 	}
 }
 
-// commit appends the batch's staged changes to the store. On failure it
-// rolls the graph back and disconnects the peers whose changes were lost;
-// they resend them when they reconnect.
-func (d *Document) commit(ctx context.Context, mark graphMark) bool {
+// commit appends the batch's staged changes to the store in one transaction.
+func (d *Document) commit(ctx context.Context) bool {
 	start := time.Now()
 	err := d.hub.st.AppendChanges(ctx, d.id, d.batch.staged)
 	d.hub.stats.Commits.Add(1)
@@ -252,12 +266,15 @@ func (d *Document) commit(ctx context.Context, mark graphMark) bool {
 		d.maybeCompact()
 		return true
 	}
+	// The append may or may not have reached the store (a connection lost
+	// around COMMIT): rather than guess, the document stops, every peer is
+	// told, and the next message reloads it from the store. Peers resend
+	// whatever the store lacks when they resync.
 	d.log.Error("append changes", "err", err, "changes", len(d.batch.staged))
-	d.g.Rollback(mark)
-	d.cache.truncate(int32(mark.n))
+	d.broken = err
 	d.dropVerifier()
-	for _, pm := range d.batch.done {
-		d.fail(pm.dp, fmt.Errorf("%w: %w", ErrStorage, err))
+	for _, dp := range d.peers {
+		d.fail(dp, fmt.Errorf("%w: %w", ErrStorage, err))
 	}
 	d.batch = batchState{}
 	return false
@@ -289,22 +306,24 @@ func (d *Document) attach(p Peer) *docPeer {
 		return nil
 	}
 	if old, ok := d.peers[p.ID()]; ok { // same peer id, new connection
-		d.detach(old.p.ID())
+		d.detach(old)
 	}
 	dp := &docPeer{p: p, access: access}
 	d.peers[p.ID()] = dp
 	return dp
 }
 
-// detach forgets a peer and drops the changes it sent that still wait for
-// dependencies: it was never told they were stored.
-func (d *Document) detach(id PeerID) {
-	if _, ok := d.peers[id]; !ok {
+// detach forgets a peer and drops the changes only it sent that still wait
+// for dependencies: it was never told they were stored.
+func (d *Document) detach(dp *docPeer) {
+	id := dp.p.ID()
+	if d.peers[id] != dp {
 		return
 	}
 	delete(d.peers, id)
 	for h, pc := range d.pending {
-		if pc.from == id {
+		pc.senders = slices.DeleteFunc(pc.senders, func(s PeerID) bool { return s == id })
+		if len(pc.senders) == 0 {
 			d.dropPending(h)
 		}
 	}
@@ -315,7 +334,7 @@ func (d *Document) fail(dp *docPeer, err error) {
 	d.log.Info("peer failed", "peer", string(dp.p.ID()), "user", dp.p.User(), "err", err)
 	d.hub.stats.PeerFailures.Add(1)
 	dp.p.Fail(err)
-	d.detach(dp.p.ID())
+	d.detach(dp)
 }
 
 // relay forwards an ephemeral message to the document's other peers.
@@ -341,15 +360,18 @@ func (d *Document) housekeep(now time.Time) bool {
 		d.dropVerifier()
 		d.cache = newRawCache(d.hub.cfg.CacheBytes)
 	}
-	if len(d.pending) == 0 {
-		clear(d.waiting)
-	}
 	for _, pc := range d.pending {
-		if now.Sub(pc.since) > d.hub.cfg.DepsTimeout {
-			if dp, ok := d.peers[pc.from]; ok {
+		if now.Sub(pc.since) <= d.hub.cfg.DepsTimeout {
+			continue
+		}
+		for _, id := range slices.Clone(pc.senders) {
+			if dp, ok := d.peers[id]; ok {
 				d.fail(dp, fmt.Errorf("%w: change %s waited %s", ErrMissingDeps, pc.ch.Hash, d.hub.cfg.DepsTimeout))
 			}
 		}
+	}
+	if d.unavailable || d.broken != nil {
+		return d.hub.tryClose(d)
 	}
 	if len(d.peers) > 0 || now.Sub(d.lastActive) < d.hub.cfg.DocIdle {
 		return false

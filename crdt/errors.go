@@ -21,6 +21,9 @@ var (
 	// ErrTooMuchPending means a peer sent more changes with missing
 	// dependencies than the engine will hold.
 	ErrTooMuchPending = errors.New("too many changes with missing dependencies")
+	// ErrTooManyDocuments means a peer asked for more documents than one
+	// connection may sync.
+	ErrTooManyDocuments = errors.New("too many documents on one connection")
 	// ErrSlowPeer means a peer did not drain its send queue fast enough.
 	ErrSlowPeer = errors.New("peer too slow: send queue full")
 	// ErrUnavailable means the document does not exist or the peer may not read it.

@@ -20,6 +20,7 @@ type gnode struct {
 	depsTo   uint32
 	actor    int32
 	seq      uint32
+	size     uint32 // bytes of the change chunk
 }
 
 // Graph is a document's change DAG: every change's hash, dependencies, actor
@@ -66,6 +67,9 @@ func (g *Graph) HashAt(i int32) Hash { return g.nodes[i].hash }
 // ActorSeq returns the actor index and seq of the change at index i.
 func (g *Graph) ActorSeq(i int32) (int32, uint32) { return g.nodes[i].actor, g.nodes[i].seq }
 
+// SizeAt returns the size in bytes of the change at index i.
+func (g *Graph) SizeAt(i int32) int { return int(g.nodes[i].size) }
+
 // DepsAt returns the dependency indexes of the change at index i.
 func (g *Graph) DepsAt(i int32) []int32 {
 	n := &g.nodes[i]
@@ -93,7 +97,7 @@ func (g *Graph) Clock() Clock {
 // Add appends a change whose dependencies are all in the graph and returns
 // its index. It enforces the actor chain rule: seq must be one more than the
 // actor's last seq, and that previous change must be an ancestor of deps.
-func (g *Graph) Add(h Hash, deps []Hash, actor []byte, seq uint64) (int32, error) {
+func (g *Graph) Add(h Hash, deps []Hash, actor []byte, seq uint64, size int) (int32, error) {
 	if _, dup := g.byHash[h]; dup {
 		return 0, fmt.Errorf("change %s already present", h)
 	}
@@ -112,7 +116,7 @@ func (g *Graph) Add(h Hash, deps []Hash, actor []byte, seq uint64) (int32, error
 	idx := int32(len(g.nodes))
 	from := uint32(len(g.deps))
 	g.deps = append(g.deps, di...)
-	g.nodes = append(g.nodes, gnode{hash: h, depsFrom: from, depsTo: uint32(len(g.deps)), actor: a, seq: uint32(seq)})
+	g.nodes = append(g.nodes, gnode{hash: h, depsFrom: from, depsTo: uint32(len(g.deps)), actor: a, seq: uint32(seq), size: uint32(size)})
 	g.byHash[h] = idx
 	g.chains[a] = append(g.chains[a], idx)
 	g.updateHeads(idx, di)
@@ -186,16 +190,21 @@ func (g *Graph) firstVisit(n int32) bool {
 	return true
 }
 
+// updateHeads replaces idx's dependencies among the heads by idx, keeping
+// the heads sorted by hash: O(heads) per change, without re-sorting.
 func (g *Graph) updateHeads(idx int32, deps []int32) {
-	heads := g.heads[:0:0]
-	for _, h := range g.heads {
-		if !slices.Contains(deps, h) {
-			heads = append(heads, h)
+	heads := slices.Clone(g.heads) // Mark holds the previous slice
+	for _, d := range deps {
+		if i, found := g.headPos(heads, g.nodes[d].hash); found {
+			heads = slices.Delete(heads, i, i+1)
 		}
 	}
-	heads = append(heads, idx)
-	slices.SortFunc(heads, func(x, y int32) int { return bytes.Compare(g.nodes[x].hash[:], g.nodes[y].hash[:]) })
-	g.heads = heads
+	i, _ := g.headPos(heads, g.nodes[idx].hash)
+	g.heads = slices.Insert(heads, i, idx)
+}
+
+func (g *Graph) headPos(heads []int32, h Hash) (int, bool) {
+	return slices.BinarySearchFunc(heads, h, func(n int32, h Hash) int { return bytes.Compare(g.nodes[n].hash[:], h[:]) })
 }
 
 // graphMark records a graph's size and heads so that staged additions can be
@@ -208,7 +217,7 @@ type graphMark struct {
 
 // Mark returns a point Rollback can return to.
 func (g *Graph) Mark() graphMark {
-	return graphMark{n: len(g.nodes), heads: slices.Clone(g.heads), actors: len(g.actors)}
+	return graphMark{n: len(g.nodes), heads: g.heads, actors: len(g.actors)} // g.heads is never modified in place
 }
 
 // Rollback removes every change added since m.

@@ -28,7 +28,7 @@ func testGraph(t *testing.T) *Graph {
 		for _, d := range a.deps {
 			deps = append(deps, h(d))
 		}
-		if _, err := g.Add(h(a.hash), deps, []byte(a.actor), a.seq); err != nil {
+		if _, err := g.Add(h(a.hash), deps, []byte(a.actor), a.seq, 100); err != nil {
 			t.Fatalf("add %d: %v", a.hash, err)
 		}
 	}
@@ -94,7 +94,7 @@ func TestGraphChainRule(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			g := testGraph(t)
-			_, err := g.Add(h(9), tc.deps, []byte("b"), tc.seq)
+			_, err := g.Add(h(9), tc.deps, []byte("b"), tc.seq, 100)
 			if !errors.Is(err, ErrActorChain) {
 				t.Fatalf("err %v, want ErrActorChain", err)
 			}
@@ -104,7 +104,7 @@ func TestGraphChainRule(t *testing.T) {
 		})
 	}
 	g := testGraph(t)
-	if _, err := g.Add(h(9), []Hash{h(42)}, []byte("c"), 1); err == nil {
+	if _, err := g.Add(h(9), []Hash{h(42)}, []byte("c"), 1, 100); err == nil {
 		t.Fatal("missing dependency accepted")
 	}
 }
@@ -112,17 +112,17 @@ func TestGraphChainRule(t *testing.T) {
 func TestGraphRollback(t *testing.T) {
 	g := testGraph(t)
 	m := g.Mark()
-	if _, err := g.Add(h(6), []Hash{h(5)}, []byte("c"), 1); err != nil {
+	if _, err := g.Add(h(6), []Hash{h(5)}, []byte("c"), 1, 100); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := g.Add(h(7), []Hash{h(6)}, []byte("a"), 4); err != nil {
+	if _, err := g.Add(h(7), []Hash{h(6)}, []byte("a"), 4, 100); err != nil {
 		t.Fatal(err)
 	}
 	g.Rollback(m)
 	if g.Len() != 5 || g.Has(h(6)) || g.Has(h(7)) || g.NumActors() != 2 || !slices.Equal(g.Heads(), []Hash{h(5)}) {
 		t.Fatalf("rollback left len=%d actors=%d heads=%v", g.Len(), g.NumActors(), g.Heads())
 	}
-	if _, err := g.Add(h(8), []Hash{h(5)}, []byte("a"), 4); err != nil {
+	if _, err := g.Add(h(8), []Hash{h(5)}, []byte("a"), 4, 100); err != nil {
 		t.Fatalf("actor a's chain not restored: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package crdt
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"runtime"
 	"sync"
@@ -94,6 +95,11 @@ func (h *Hub) route(p Peer, id store.DocID, ev event) {
 		if p != nil {
 			p.Fail(ErrClosed)
 		}
+		return
+	}
+	if p != nil && !h.peerDocs[p][id] && len(h.peerDocs[p]) >= h.cfg.MaxDocsPerPeer {
+		h.mu.Unlock()
+		p.Fail(fmt.Errorf("%w: the limit is %d", ErrTooManyDocuments, h.cfg.MaxDocsPerPeer))
 		return
 	}
 	d := h.docs[id]

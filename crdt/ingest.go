@@ -3,6 +3,7 @@ package crdt
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/automerge/automerge-go"
@@ -11,15 +12,30 @@ import (
 	"atelier/store"
 )
 
+// Per-message caps: far above anything a real peer sends, low enough that
+// hostile lists cannot make set operations expensive.
+const (
+	maxHashesPerList = 4096
+	maxHaves         = 16
+)
+
 // ingest decodes a peer's sync message, validates its changes and stages
 // every change whose dependencies are present (and every waiting change
-// they unblock). Nothing of a message that fails validation is kept.
+// they unblock). Nothing of a message that fails validation is kept; peers
+// whose waiting changes it had unblocked are failed so that they resync.
 func (d *Document) ingest(dp *docPeer, data []byte) (processed, error) {
 	msg, err := format.DecodeSyncMessage(data)
 	if err != nil {
 		return processed{}, fmt.Errorf("%w: %w", ErrBadSyncMessage, err)
 	}
-	blooms, err := decodeBlooms(msg.Have)
+	if err := checkSizes(msg); err != nil {
+		return processed{}, err
+	}
+	if len(msg.Changes) > 0 && dp.access < AccessWrite {
+		return processed{}, ErrReadOnly
+	}
+	kept := cloneHeaders(msg) // the peer state keeps these; msg aliases the whole inbound buffer
+	blooms, err := decodeBlooms(kept.Have)
 	if err != nil {
 		return processed{}, err
 	}
@@ -27,25 +43,11 @@ func (d *Document) ingest(dp *docPeer, data []byte) (processed, error) {
 	if err != nil {
 		return processed{}, err
 	}
-	if len(changes) > 0 && dp.access < AccessWrite {
-		return processed{}, ErrReadOnly
-	}
-	pm := processed{dp: dp, msg: msg, blooms: blooms, hashes: make([]Hash, len(changes))}
-	fresh := make([]*format.Change, 0, len(changes))
-	for i, c := range changes {
-		pm.hashes[i] = c.Hash
-		if d.g.Has(c.Hash) || d.pending[c.Hash] != nil {
-			continue
-		}
-		fresh = append(fresh, c)
-	}
-	now, mark, staged := time.Now(), d.g.Mark(), len(d.batch.staged)
+	pm := processed{dp: dp, msg: kept, blooms: blooms, hashes: make([]Hash, len(changes))}
+	fresh := d.admit(dp, changes, pm.hashes)
+	mark, staged := d.g.Mark(), len(d.batch.staged)
 	for _, c := range fresh {
-		d.pending[c.Hash] = &pendingChange{ch: c, from: dp.p.ID(), user: dp.p.User(), since: now}
-		d.pendingBytes += len(c.Raw)
-	}
-	for _, c := range fresh {
-		if err = d.promote(c.Hash); err != nil {
+		if err = d.promote(c.Hash, dp.p.ID()); err != nil {
 			break
 		}
 	}
@@ -53,14 +55,72 @@ func (d *Document) ingest(dp *docPeer, data []byte) (processed, error) {
 		err = fmt.Errorf("%w: %d changes, %d bytes wait for dependencies", ErrTooMuchPending, len(d.pending), d.pendingBytes)
 	}
 	if err != nil {
-		// Keep nothing of this message: undo what it staged (and what it
-		// unblocked; those peers resend when they learn we lack it).
-		d.g.Rollback(mark)
-		d.batch.staged = d.batch.staged[:staged]
-		d.dropVerifier()
+		d.unstage(mark, staged, dp.p.ID())
 		return processed{}, err
 	}
 	return pm, nil
+}
+
+func checkSizes(m *format.SyncMessage) error {
+	if len(m.Heads) > maxHashesPerList || len(m.Need) > maxHashesPerList || len(m.Have) > maxHaves {
+		return fmt.Errorf("%w: %d heads, %d needs, %d haves (limits %d, %d, %d)", ErrBadSyncMessage,
+			len(m.Heads), len(m.Need), len(m.Have), maxHashesPerList, maxHashesPerList, maxHaves)
+	}
+	for _, h := range m.Have {
+		if len(h.LastSync) > maxHashesPerList {
+			return fmt.Errorf("%w: %d lastSync hashes", ErrBadSyncMessage, len(h.LastSync))
+		}
+	}
+	return nil
+}
+
+// cloneHeaders copies what the peer state keeps of a message (heads, need,
+// have), so that it does not pin the whole inbound buffer.
+func cloneHeaders(m *format.SyncMessage) *format.SyncMessage {
+	out := &format.SyncMessage{Version: m.Version, HasFlags: m.HasFlags, Flags: m.Flags,
+		Heads: slices.Clone(m.Heads), Need: slices.Clone(m.Need), Changes: m.Changes}
+	for _, h := range m.Have {
+		out.Have = append(out.Have, format.Have{LastSync: slices.Clone(h.LastSync), Bloom: slices.Clone(h.Bloom)})
+	}
+	return out
+}
+
+// admit records the message's changes (their hashes into hashes) and adds
+// the ones the document lacks to pending, with dp among their senders. It
+// returns the new ones, once each.
+func (d *Document) admit(dp *docPeer, changes []*format.Change, hashes []Hash) []*format.Change {
+	fresh := make([]*format.Change, 0, len(changes))
+	now := time.Now()
+	for i, c := range changes {
+		hashes[i] = c.Hash
+		if d.g.Has(c.Hash) {
+			continue
+		}
+		if pc := d.pending[c.Hash]; pc != nil {
+			pc.addSender(dp.p.ID()) // the same change from another peer, or twice in one message
+			continue
+		}
+		d.pending[c.Hash] = &pendingChange{ch: c, senders: []PeerID{dp.p.ID()}, user: dp.p.User(), since: now}
+		d.pendingBytes += len(c.Raw)
+		fresh = append(fresh, c)
+	}
+	return fresh
+}
+
+// unstage undoes what a failed message staged. Changes of other peers that
+// it had unblocked are lost with it: those peers are failed, so that they
+// resync on reconnect rather than wait for acknowledgements forever.
+func (d *Document) unstage(mark graphMark, staged int, current PeerID) {
+	for i := staged; i < len(d.batch.staged); i++ {
+		for _, id := range d.batch.senders[i] {
+			if dp, ok := d.peers[id]; ok && id != current {
+				d.fail(dp, fmt.Errorf("%w: a change you sent was undone with another peer's bad message; resync", ErrStorage))
+			}
+		}
+	}
+	d.g.Rollback(mark)
+	d.batch.staged, d.batch.senders = d.batch.staged[:staged], d.batch.senders[:staged]
+	d.dropVerifier()
 }
 
 func decodeBlooms(haves []format.Have) ([]format.Bloom, error) {
@@ -126,27 +186,27 @@ func documentChanges(chunk []byte) ([]*format.Change, error) {
 // promote stages the pending change h if its dependencies are all in the
 // graph, then every waiting change that becomes ready (Kahn's algorithm).
 // A change that breaks the actor chain or that automerge refuses fails the
-// peer that sent it; it is an error only when that peer is the current one.
-func (d *Document) promote(h Hash) error {
+// peers that sent it; it is an error only when the current peer is one.
+func (d *Document) promote(h Hash, current PeerID) error {
 	queue := []Hash{h}
 	var errCurrent error
-	current := d.pending[h].from
 	for len(queue) > 0 {
 		h, queue = queue[0], queue[1:]
 		pc := d.pending[h]
 		if pc == nil || !d.ready(pc.ch) {
 			continue
 		}
+		d.dropPending(h)
 		if err := d.stage(pc); err != nil {
-			d.dropPending(h)
-			if pc.from == current {
-				errCurrent = err
-			} else if dp, ok := d.peers[pc.from]; ok {
-				d.fail(dp, err)
+			for _, id := range pc.senders {
+				if id == current {
+					errCurrent = err
+				} else if dp, ok := d.peers[id]; ok {
+					d.fail(dp, err)
+				}
 			}
 			continue
 		}
-		d.dropPending(h)
 		queue = append(queue, d.waiting[h]...)
 		delete(d.waiting, h)
 	}
@@ -180,7 +240,7 @@ func appendOnce(hs []Hash, h Hash) []Hash {
 func (d *Document) stage(pc *pendingChange) error {
 	c := pc.ch
 	mark := d.g.Mark()
-	idx, err := d.g.Add(c.Hash, c.Deps, c.Actor, c.Seq)
+	idx, err := d.g.Add(c.Hash, c.Deps, c.Actor, c.Seq, len(c.Raw))
 	if err != nil {
 		return err
 	}
@@ -189,13 +249,28 @@ func (d *Document) stage(pc *pendingChange) error {
 		return fmt.Errorf("%w: %s: %w", ErrBadChange, c.Hash, err)
 	}
 	d.batch.staged = append(d.batch.staged, toStored(d.id, int64(idx)+1, c, pc.user))
+	d.batch.senders = append(d.batch.senders, pc.senders)
 	return nil
 }
 
+// dropPending forgets a pending change and its places in the waiting lists.
 func (d *Document) dropPending(h Hash) {
-	if pc, ok := d.pending[h]; ok {
-		d.pendingBytes -= len(pc.ch.Raw)
-		delete(d.pending, h)
+	pc, ok := d.pending[h]
+	if !ok {
+		return
+	}
+	d.pendingBytes -= len(pc.ch.Raw)
+	delete(d.pending, h)
+	for _, dep := range pc.ch.Deps {
+		if w := slices.DeleteFunc(d.waiting[dep], func(x Hash) bool { return x == h }); len(w) > 0 {
+			d.waiting[dep] = w
+		} else {
+			delete(d.waiting, dep)
+		}
+	}
+	if len(d.pending) == 0 {
+		d.pendingBytes = 0
+		clear(d.waiting)
 	}
 }
 

@@ -73,11 +73,16 @@ func (s *peerState) toSend(g *Graph) []int32 {
 		return nil
 	}
 	var out []int32
-	for _, h := range s.theirNeed {
-		if i, ok := g.Lookup(h); ok && !s.needAnswered {
-			out = append(out, i)
+	if !s.needAnswered {
+		for _, h := range s.theirNeed {
+			if i, ok := g.Lookup(h); ok {
+				out = append(out, i)
+			}
 		}
+		slices.Sort(out)
+		out = slices.Compact(out)
 	}
+	needed := len(out)
 	if len(s.theirHave) == 0 {
 		return out
 	}
@@ -92,7 +97,10 @@ func (s *peerState) toSend(g *Graph) []int32 {
 			continue
 		}
 		marked = append(marked, i)
-		if a, seq := g.ActorSeq(i); !s.sent.Covers(a, seq) && !slices.Contains(out, i) {
+		if _, dup := slices.BinarySearch(out[:needed], i); dup {
+			continue
+		}
+		if a, seq := g.ActorSeq(i); !s.sent.Covers(a, seq) {
 			out = append(out, i)
 		}
 	}
@@ -171,22 +179,50 @@ func unionSorted(a, b []Hash) []Hash {
 	return slices.Compact(out)
 }
 
+// minus returns the hashes of a not in b.
 func minus(a, b []Hash) []Hash {
+	in := hashSet(b)
 	var out []Hash
 	for _, h := range a {
-		if !slices.Contains(b, h) {
+		if !in(h) {
 			out = append(out, h)
 		}
 	}
 	return out
 }
 
+// intersect returns the hashes of a also in b.
 func intersect(a, b []Hash) []Hash {
+	in := hashSet(b)
 	var out []Hash
 	for _, h := range a {
-		if slices.Contains(b, h) {
+		if in(h) {
 			out = append(out, h)
 		}
 	}
 	return out
+}
+
+// subset reports whether every hash of a is in b.
+func subset(a, b []Hash) bool {
+	in := hashSet(b)
+	for _, h := range a {
+		if !in(h) {
+			return false
+		}
+	}
+	return true
+}
+
+// hashSet returns a membership test for hs: a scan for the few hashes of
+// the common case, a map beyond that, so hostile lists cost O(n).
+func hashSet(hs []Hash) func(Hash) bool {
+	if len(hs) <= 16 {
+		return func(h Hash) bool { return slices.Contains(hs, h) }
+	}
+	m := make(map[Hash]struct{}, len(hs))
+	for _, h := range hs {
+		m[h] = struct{}{}
+	}
+	return func(h Hash) bool { _, ok := m[h]; return ok }
 }

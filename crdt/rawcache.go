@@ -33,17 +33,3 @@ func (c *rawCache) put(i int32, b []byte) {
 		delete(c.m, old)
 	}
 }
-
-// truncate forgets every entry at index n or above (after a rollback).
-func (c *rawCache) truncate(n int32) {
-	kept := c.order[:0]
-	for _, i := range c.order {
-		if i < n {
-			kept = append(kept, i)
-			continue
-		}
-		c.bytes -= len(c.m[i])
-		delete(c.m, i)
-	}
-	c.order = kept
-}

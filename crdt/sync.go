@@ -101,9 +101,17 @@ func (d *Document) bloomSince(c Clock) []byte {
 	return format.NewBloom(hs)
 }
 
-// raws returns the bytes of the changes to send, cut to Config.MaxOutBytes
-// (at least one change), and the changes kept.
+// raws returns the bytes of the changes to send, first cut to
+// Config.MaxOutBytes (at least one change; the rest follows in later
+// rounds), and the changes kept.
 func (d *Document) raws(send []int32, fc *fanoutCache) ([][]byte, []int32, error) {
+	total := 0
+	for i, n := range send {
+		if total += d.g.SizeAt(n); total > d.hub.cfg.MaxOutBytes && i > 0 {
+			send = send[:i]
+			break
+		}
+	}
 	out := make([][]byte, len(send))
 	var missing []int64
 	for i, n := range send {
@@ -118,13 +126,6 @@ func (d *Document) raws(send []int32, fc *fanoutCache) ([][]byte, []int32, error
 	if len(missing) > 0 {
 		if err := d.fetch(out, send, missing, fc); err != nil {
 			return nil, nil, err
-		}
-	}
-	total := 0
-	for i, b := range out {
-		total += len(b)
-		if total > d.hub.cfg.MaxOutBytes && i > 0 {
-			return out[:i], send[:i], nil
 		}
 	}
 	return out, send, nil
@@ -148,13 +149,4 @@ func (d *Document) fetch(out [][]byte, send []int32, ordinals []int64, fc *fanou
 		}
 	}
 	return nil
-}
-
-func subset(a, b []Hash) bool {
-	for _, h := range a {
-		if !slices.Contains(b, h) {
-			return false
-		}
-	}
-	return true
 }

@@ -29,6 +29,8 @@ var (
 	ErrUnsupportedProtocol = errors.New("unsupported protocol version")
 	// ErrNotJoined means a message arrived before the join handshake.
 	ErrNotJoined = errors.New("message before join")
+	// ErrPeerIDTaken means another user's connection uses the peer id.
+	ErrPeerIDTaken = errors.New("peer id taken")
 	// ErrReplaced means the same peer id connected again; the old connection closes.
 	ErrReplaced = errors.New("peer connected again")
 )
@@ -69,9 +71,11 @@ var errorMap = []struct {
 	{ErrHandshakeTimeout, http.StatusRequestTimeout, CloseTimeout},
 	{ErrPeerTimeout, http.StatusRequestTimeout, CloseTimeout},
 	{ErrReplaced, http.StatusConflict, CloseConflict},
+	{ErrPeerIDTaken, http.StatusConflict, CloseConflict},
 	{store.ErrExists, http.StatusConflict, CloseConflict},
 	{ErrTooLarge, http.StatusRequestEntityTooLarge, CloseTooLarge},
 	{crdt.ErrSlowPeer, http.StatusTooManyRequests, CloseSlowDown},
+	{crdt.ErrTooManyDocuments, http.StatusTooManyRequests, CloseSlowDown},
 	{crdt.ErrClosed, http.StatusServiceUnavailable, websocket.CloseGoingAway},
 }
 

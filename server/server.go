@@ -8,6 +8,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -192,15 +193,22 @@ func (s *Server) serveSync(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 }
 
-// register makes ss the connection of its peer id, closing an older one.
-func (s *Server) register(ss *session) {
+// register makes ss the connection of its peer id, closing an older one
+// of the same user. A peer id in use by another user is refused: ids travel
+// in relayed presence, and must not let one user disconnect another.
+func (s *Server) register(ss *session) error {
 	s.mu.Lock()
 	old := s.sessions[ss.peer]
+	if old != nil && old.principal.User != ss.principal.User {
+		s.mu.Unlock()
+		return fmt.Errorf("%w: peer id %q is in use by another user", ErrPeerIDTaken, ss.peer)
+	}
 	s.sessions[ss.peer] = ss
 	s.mu.Unlock()
 	if old != nil && old != ss {
 		old.Fail(ErrReplaced)
 	}
+	return nil
 }
 
 func (s *Server) unregister(ss *session) {

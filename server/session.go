@@ -18,6 +18,10 @@ import (
 	"atelier/store"
 )
 
+// maxEphemeralBytes bounds one ephemeral (presence) payload: it is copied to
+// every peer of the document.
+const maxEphemeralBytes = 64 << 10
+
 // session is one websocket connection speaking the automerge-repo network
 // protocol: a read loop that decodes messages and hands them to the hub, and
 // a write loop that drains a bounded queue and keeps the connection alive.
@@ -28,8 +32,11 @@ type session struct {
 	principal auth.Principal
 	log       *slog.Logger
 
-	peer   wire.PeerID // set by join, before any message reaches the hub
-	joined bool
+	// peer is set by join, before joined is stored: other goroutines read
+	// peer (and plog) only after seeing joined.
+	peer   wire.PeerID
+	plog   *slog.Logger
+	joined atomic.Bool
 
 	out    chan []byte
 	queued atomic.Int64 // bytes waiting in out
@@ -83,6 +90,11 @@ func (s *session) Deliver(m crdt.Outbound) bool {
 		s.log.Error("encode outbound message", "err", err)
 		return true
 	}
+	return s.enqueue(b)
+}
+
+// enqueue queues a frame without blocking; false when the queue is full.
+func (s *session) enqueue(b []byte) bool {
 	if s.queued.Add(int64(len(b))) > s.srv.cfg.SendQueueBytes {
 		s.queued.Add(-int64(len(b)))
 		return false
@@ -126,7 +138,7 @@ func (s *session) run() {
 	if err != nil {
 		s.Fail(err)
 	}
-	if s.joined {
+	if s.joined.Load() {
 		s.srv.unregister(s)
 		s.srv.hub.Detach(s)
 	}
@@ -141,13 +153,18 @@ func (s *session) readLoop() error {
 	// so that the peer gets our 4413 rather than gorilla's 1009.
 	s.conn.SetReadLimit(0)
 	_ = s.conn.SetReadDeadline(time.Now().Add(cfg.HandshakeTimeout))
-	s.conn.SetPongHandler(func(string) error { return s.conn.SetReadDeadline(time.Now().Add(cfg.pongWait())) })
+	s.conn.SetPongHandler(func(string) error {
+		if !s.joined.Load() { // a pong does not excuse a missing join
+			return nil
+		}
+		return s.conn.SetReadDeadline(time.Now().Add(cfg.pongWait()))
+	})
 	for {
 		data, err := s.readMessage()
 		if err != nil {
 			return err
 		}
-		if s.joined {
+		if s.joined.Load() {
 			_ = s.conn.SetReadDeadline(time.Now().Add(cfg.pongWait()))
 		}
 		msg, err := wire.Decode(data)
@@ -168,7 +185,7 @@ func (s *session) readMessage() ([]byte, error) {
 	switch {
 	case errors.Is(err, websocket.ErrReadLimit):
 		return nil, fmt.Errorf("%w: over %d bytes", ErrTooLarge, s.srv.cfg.MaxMessageBytes)
-	case isTimeout(err) && !s.joined:
+	case isTimeout(err) && !s.joined.Load():
 		return nil, ErrHandshakeTimeout
 	case isTimeout(err):
 		return nil, fmt.Errorf("%w: nothing for %s", ErrPeerTimeout, s.srv.cfg.pongWait())
@@ -207,11 +224,14 @@ func (s *session) handle(m *wire.Message) error {
 	if m.Type == wire.TypeJoin {
 		return s.join(m)
 	}
-	if !s.joined {
+	if !s.joined.Load() {
 		return fmt.Errorf("%w: %q", ErrNotJoined, m.Type)
 	}
+	if m.Type == wire.TypeEphemeral && len(m.Data) > maxEphemeralBytes {
+		return fmt.Errorf("%w: ephemeral message of %d bytes (limit %d)", ErrTooLarge, len(m.Data), maxEphemeralBytes)
+	}
 	if m.SenderID != s.peer {
-		s.log.Debug("dropping message from another sender id", "sender", m.SenderID)
+		s.plog.Debug("dropping message from another sender id", "sender", m.SenderID)
 		return nil // what the reference server does
 	}
 	switch m.Type {
@@ -227,18 +247,21 @@ func (s *session) handle(m *wire.Message) error {
 	return nil
 }
 
-// join answers the handshake with our peer message.
+// join answers the handshake with our peer message. A repeated join with
+// the same id is answered again; the id cannot change on a connection.
 func (s *session) join(m *wire.Message) error {
 	if m.SupportedProtocolVersions != nil && !contains(m.SupportedProtocolVersions, wire.ProtocolV1) {
 		return fmt.Errorf("%w: offered %v", ErrUnsupportedProtocol, m.SupportedProtocolVersions)
 	}
-	if s.joined && m.SenderID != s.peer {
+	if s.joined.Load() && m.SenderID != s.peer {
 		return fmt.Errorf("%w: join as %q after joining as %q", ErrBadRequest, m.SenderID, s.peer)
 	}
-	if !s.joined {
-		s.peer, s.joined = m.SenderID, true
-		s.log = s.log.With("peer", string(s.peer))
-		s.srv.register(s)
+	if !s.joined.Load() {
+		s.peer, s.plog = m.SenderID, s.log.With("peer", string(m.SenderID))
+		if err := s.srv.register(s); err != nil {
+			return err
+		}
+		s.joined.Store(true)
 		_ = s.conn.SetReadDeadline(time.Now().Add(s.srv.cfg.pongWait()))
 	}
 	reply := &wire.Message{
@@ -250,7 +273,9 @@ func (s *session) join(m *wire.Message) error {
 	if err != nil {
 		return err
 	}
-	s.out <- b // the queue is empty at join: this cannot block for long
+	if !s.enqueue(b) {
+		return crdt.ErrSlowPeer
+	}
 	return nil
 }
 
@@ -305,10 +330,14 @@ func (s *session) sayGoodbye() {
 	if errors.As(err, &gone) {
 		return
 	}
-	s.log.Info("closing connection", "err", err)
+	joined, log := s.joined.Load(), s.log
+	if joined {
+		log = s.plog
+	}
+	log.Info("closing connection", "err", err)
 	deadline := time.Now().Add(time.Second)
 	_ = s.conn.SetWriteDeadline(deadline)
-	if s.joined {
+	if joined {
 		msg := &wire.Message{Type: wire.TypeError, SenderID: s.srv.peerID, TargetID: s.peer, ErrorMessage: err.Error()}
 		if b, encErr := wire.Encode(msg); encErr == nil {
 			_ = s.conn.WriteMessage(websocket.BinaryMessage, b)

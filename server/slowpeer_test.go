@@ -96,3 +96,23 @@ func TestSilentPeerTimesOut(t *testing.T) {
 		}
 	}
 }
+
+// A peer id belongs to its user: another user cannot take it over (and
+// disconnect the first), while the same user reconnecting replaces the old
+// connection.
+func TestPeerIDTakeover(t *testing.T) {
+	ts := startServer(t, "", server.Config{})
+	w := ts.createWorld(t, "", "Harbor")
+	doc, _ := wire.ParseDocURL(w.Layers[0].URL)
+	alice := dial(t, ts.wsURL("?user=alice"), "shared-id")
+	_, err := syncclient.Dial(context.Background(), ts.wsURL("?user=bob"), "shared-id", nil)
+	if code := syncclient.CloseCode(err); code != server.CloseConflict {
+		t.Fatalf("bob taking alice's peer id: %v (close %d), want close %d", err, code, server.CloseConflict)
+	}
+	requestDoc(t, alice, doc) // alice is unaffected
+	again := dial(t, ts.wsURL("?user=alice"), "shared-id")
+	if _, code := expectClose(t, alice); code != server.CloseConflict {
+		t.Fatalf("old connection closed with %d, want %d", code, server.CloseConflict)
+	}
+	requestDoc(t, again, doc)
+}
