@@ -90,6 +90,9 @@ func (s *peerState) toSend(g *Graph) []int32 {
 	for _, h := range s.theirHave {
 		lastSync = append(lastSync, h.LastSync...)
 	}
+	if g.isHeads(lastSync) { // the peer has everything we have
+		return out
+	}
 	base, _ := g.ClockOf(lastSync, s.has)
 	var marked []int32 // ascending, as Since returns candidates
 	for _, i := range g.Since(base) {
@@ -160,14 +163,22 @@ func (s *peerState) sentMessage(g *Graph, ourHeads []Hash, sent []int32) {
 	s.inFlight, s.needAnswered = true, true
 }
 
+// knownOnly returns the hashes of hs the graph holds (hs itself when it
+// holds them all, without allocating).
 func knownOnly(g *Graph, hs []Hash) []Hash {
-	out := make([]Hash, 0, len(hs))
-	for _, h := range hs {
+	for i, h := range hs {
 		if g.Has(h) {
-			out = append(out, h)
+			continue
 		}
+		out := slices.Clone(hs[:i])
+		for _, h := range hs[i+1:] {
+			if g.Has(h) {
+				out = append(out, h)
+			}
+		}
+		return out
 	}
-	return out
+	return hs
 }
 
 func hashLess(a, b Hash) int { return slices.Compare(a[:], b[:]) }

@@ -71,6 +71,9 @@ func (d *Document) deliver(dp *docPeer, msg *format.SyncMessage) bool {
 // needs returns the hashes we lack that are reachable from the peer's heads:
 // unknown heads, and the missing dependencies of changes we hold pending.
 func (d *Document) needs(theirHeads []Hash) []Hash {
+	if len(knownOnly(d.g, theirHeads)) == len(theirHeads) {
+		return nil // the common case: nothing to walk
+	}
 	var need []Hash
 	seen := map[Hash]bool{}
 	stack := slices.Clone(theirHeads)
