@@ -27,12 +27,7 @@ import (
 // can run the real server in a child process and SIGKILL it.
 func TestMain(m *testing.M) {
 	if args := os.Getenv("ATELIER_TEST_RUN"); args != "" {
-		err := run(context.Background(), strings.Fields(args), os.Stdout, os.Stderr)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(2)
-		}
-		os.Exit(0)
+		os.Exit(mainExit(strings.Fields(args)))
 	}
 	os.Exit(m.Run())
 }
@@ -137,18 +132,20 @@ func (e *editor) edit(i int) {
 	}
 }
 
-// Kill -9 the server while peers edit; after a restart every change any
-// peer was told about (its own in the server's heads, or another's sent to
+// Kill the server (SIGKILL, or SIGTERM for a graceful stop) while peers
+// edit; after a restart every change any peer was told about (its own in the server's heads, or another's sent to
 // it) is present.
 func TestCrashKeepsAcknowledgedChanges(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testCrash(t, "--data "+t.TempDir()) })
-	t.Run("postgres", func(t *testing.T) {
-		_, dsn := pgtest.Schema(t)
-		testCrash(t, "--db "+dsn)
-	})
+	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM} {
+		t.Run(sig.String()+"/sqlite", func(t *testing.T) { testCrash(t, sig, "--data "+t.TempDir()) })
+		t.Run(sig.String()+"/postgres", func(t *testing.T) {
+			_, dsn := pgtest.Schema(t)
+			testCrash(t, sig, "--db "+dsn)
+		})
+	}
 }
 
-func testCrash(t *testing.T, storeArgs string) {
+func testCrash(t *testing.T, sig syscall.Signal, storeArgs string) {
 	srv := startChild(t, "serve --addr 127.0.0.1:0 "+storeArgs)
 	doc := createLayer(t, srv.base)
 	editors := make([]*editor, 4)
@@ -174,8 +171,11 @@ func testCrash(t *testing.T, storeArgs string) {
 		}()
 	}
 	time.Sleep(1500 * time.Millisecond)
-	_ = srv.cmd.Process.Signal(syscall.SIGKILL)
-	_ = srv.cmd.Wait()
+	_ = srv.cmd.Process.Signal(sig)
+	err := srv.cmd.Wait()
+	if sig == syscall.SIGTERM && err != nil {
+		t.Fatalf("graceful shutdown: %v", err)
+	}
 	close(stop)
 	wg.Wait()
 	want := map[format.ChangeHash]bool{}
@@ -211,7 +211,7 @@ func testCrash(t *testing.T, storeArgs string) {
 	if missing > 0 {
 		t.Fatalf("%d of %d acknowledged changes lost in the crash", missing, len(want))
 	}
-	t.Logf("%d acknowledged changes, all present after SIGKILL and restart", len(want))
+	t.Logf("%d acknowledged changes, all present after %s and restart", len(want), sig)
 }
 
 func createLayer(t *testing.T, base string) store.DocID {

@@ -17,15 +17,21 @@ import (
 	"syscall"
 )
 
-func main() {
+func main() { os.Exit(mainExit(os.Args[1:])) }
+
+// mainExit runs a command until it ends or SIGINT/SIGTERM asks it to stop
+// (a second signal kills the process), and returns the exit code.
+func mainExit(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() { <-ctx.Done(); stop() }() // restore default handling: a second signal kills
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, args, os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, errUsage) {
 			fmt.Fprintln(os.Stderr, "atelier:", err)
 		}
-		os.Exit(2)
+		return 2
 	}
+	return 0
 }
 
 var errUsage = errors.New("usage")
