@@ -23,6 +23,7 @@ const (
 	evEphemeral
 	evDetach
 	evCompacted
+	evHeads
 )
 
 // event is something a document loop handles.
@@ -32,7 +33,15 @@ type event struct {
 	peer    Peer
 	data    []byte
 	eph     Ephemeral
-	ordinal int64 // evCompacted
+	ordinal int64           // evCompacted
+	reply   chan headsReply // evHeads
+}
+
+// headsReply answers an evHeads query.
+type headsReply struct {
+	heads   []Hash
+	ordinal int64
+	err     error
 }
 
 // docPeer is a peer syncing this document.
@@ -224,6 +233,15 @@ func (d *Document) handleEvent(ev event) {
 	case evDetach:
 		if dp, ok := d.peers[ev.peer.ID()]; ok && dp.p == ev.peer {
 			d.detach(dp)
+		}
+	case evHeads:
+		switch {
+		case d.unavailable:
+			ev.reply <- headsReply{err: ErrUnavailable}
+		case d.broken != nil:
+			ev.reply <- headsReply{err: fmt.Errorf("%w: %w", ErrStorage, d.broken)}
+		default:
+			ev.reply <- headsReply{heads: d.g.Heads(), ordinal: int64(d.g.Len())}
 		}
 	case evCompacted:
 		d.snapshotAt, d.compacting = max(d.snapshotAt, ev.ordinal), false

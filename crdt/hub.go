@@ -141,6 +141,38 @@ func (h *Hub) tryClose(d *Document) bool {
 	return true
 }
 
+// Heads returns a document's committed heads and the ordinal of its last
+// change, opening the document if needed. ErrUnavailable if it does not exist.
+func (h *Hub) Heads(ctx context.Context, id store.DocID) ([]Hash, int64, error) {
+	reply := make(chan headsReply, 1)
+	h.route(nil, id, event{kind: evHeads, reply: reply})
+	select {
+	case r := <-reply:
+		return r.heads, r.ordinal, r.err
+	case <-ctx.Done():
+		return nil, 0, ctx.Err()
+	case <-h.ctx.Done():
+		return nil, 0, ErrClosed
+	}
+}
+
+// MaterializeAt loads a document as it was when its log ended at ordinal
+// upTo; with heads, only the ancestors of those heads (a version).
+func (h *Hub) MaterializeAt(ctx context.Context, id store.DocID, upTo int64, heads []Hash) (*automerge.Doc, error) {
+	if upTo <= 0 {
+		return automerge.New(), nil
+	}
+	doc, _, err := loadDoc(ctx, h.st, id, upTo)
+	if err != nil || len(heads) == 0 {
+		return doc, err
+	}
+	hs := make([]automerge.ChangeHash, len(heads))
+	for i, x := range heads {
+		hs[i] = automerge.ChangeHash(x)
+	}
+	return doc.Fork(hs...)
+}
+
 // OpenDocuments returns the number of documents with a running loop.
 func (h *Hub) OpenDocuments() int {
 	h.mu.Lock()

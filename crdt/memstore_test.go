@@ -2,8 +2,10 @@ package crdt_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"atelier/store"
 )
@@ -125,3 +127,50 @@ func (m *memStore) LatestSnapshot(_ context.Context, doc store.DocID) (store.Sna
 }
 
 func (m *memStore) Close() error { return nil }
+
+func (m *memStore) ChangeLog(_ context.Context, doc store.DocID, before int64, limit int) ([]store.Change, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	all := m.changes[doc]
+	if before <= 0 || before > int64(len(all))+1 {
+		before = int64(len(all)) + 1
+	}
+	var out []store.Change
+	for o := before - 1; o >= 1 && len(out) < limit; o-- {
+		out = append(out, all[o-1])
+	}
+	return out, nil
+}
+
+func (m *memStore) ChangeByHash(_ context.Context, doc store.DocID, h store.ChangeHash) (store.Change, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, c := range m.changes[doc] {
+		if c.Hash == h {
+			return c, nil
+		}
+	}
+	return store.Change{}, store.ErrNotFound
+}
+
+func (m *memStore) OrdinalAt(_ context.Context, doc store.DocID, t time.Time) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var o int64
+	for _, c := range m.changes[doc] {
+		if !c.ReceivedAt.After(t) {
+			o = c.Ordinal
+		}
+	}
+	return o, nil
+}
+
+func (m *memStore) CreateVersion(context.Context, store.Version) error { return errors.ErrUnsupported }
+
+func (m *memStore) GetVersion(context.Context, store.WorldID, string) (store.Version, error) {
+	return store.Version{}, store.ErrNotFound
+}
+
+func (m *memStore) ListVersions(context.Context, store.WorldID) ([]store.Version, error) {
+	return nil, nil
+}

@@ -115,6 +115,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/worlds", s.authed(s.listWorlds))
 	mux.HandleFunc("GET /api/worlds/{id}", s.authed(s.getWorld))
 	mux.HandleFunc("GET /api/worlds/{id}/scene", s.authed(s.getScene))
+	mux.HandleFunc("GET /api/worlds/{id}/history", s.authed(s.getHistory))
+	mux.HandleFunc("POST /api/worlds/{id}/versions", s.authed(s.createVersion))
+	mux.HandleFunc("GET /api/worlds/{id}/versions", s.authed(s.listVersions))
+	mux.HandleFunc("GET /api/worlds/{id}/versions/{name}", s.authed(s.getVersion))
 	mux.Handle("GET /metrics", s.metricsHandler())
 	mux.HandleFunc("GET /{$}", s.index)
 	return mux

@@ -174,19 +174,29 @@ type sceneLayerJSON struct {
 	Warnings []string    `json:"warnings,omitempty"`
 }
 
-// getScene handles GET /api/worlds/{id}/scene: every layer's resolved tree.
+// getScene handles GET /api/worlds/{id}/scene[?at=VERSION]: every layer's
+// resolved tree, as committed now or as it was at VERSION (a named
+// version, a change hash or an RFC 3339 time).
 func (s *Server) getScene(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	wd, err := s.world(r, p)
+	var pins map[store.DocID]pin
+	if at := r.URL.Query().Get("at"); err == nil && r.URL.Query().Has("at") {
+		pins, err = s.resolveVersion(r.Context(), wd, at)
+	}
 	if err != nil {
 		s.writeError(w, err)
 		return
 	}
 	out := struct {
 		World  worldJSON        `json:"world"`
+		At     string           `json:"at,omitempty"`
 		Layers []sceneLayerJSON `json:"layers"`
-	}{World: toWorldJSON(wd, p.Role(wd.ID)), Layers: []sceneLayerJSON{}}
+	}{World: toWorldJSON(wd, p.Role(wd.ID)), At: r.URL.Query().Get("at"), Layers: []sceneLayerJSON{}}
 	for _, l := range wd.Layers {
-		doc, err := s.hub.Materialize(r.Context(), l.Doc)
+		if pin, ok := pins[l.Doc]; ok && pin.Ordinal == 0 {
+			continue // the layer did not exist yet
+		}
+		doc, err := s.materialize(r.Context(), l.Doc, pins)
 		if err != nil {
 			s.writeError(w, fmt.Errorf("layer %s: %w", l.ID, err))
 			return

@@ -125,6 +125,25 @@ type Snapshot struct {
 	CreatedAt time.Time
 }
 
+// Version is a named version of a world: the heads of each of its
+// documents when it was made, and the ordinal each document's log had then
+// (every change of the version is at or below it, so the version can be
+// materialized from that prefix).
+type Version struct {
+	World     WorldID
+	Name      string
+	CreatedAt time.Time
+	CreatedBy string
+	Docs      []VersionDoc // one per document of the world, in any order
+}
+
+// VersionDoc pins one document in a Version.
+type VersionDoc struct {
+	Doc     DocID
+	Heads   []ChangeHash
+	Ordinal int64
+}
+
 // NewDocument is a document to create together with its first changes.
 type NewDocument struct {
 	Document
@@ -163,6 +182,24 @@ type Store interface {
 	// ChangesByOrdinal returns the full changes with the given ordinals, in the
 	// order asked. An unknown ordinal is ErrNotFound.
 	ChangesByOrdinal(ctx context.Context, doc DocID, ordinals []int64) ([]Change, error)
+
+	// ChangeLog returns up to limit full changes with Ordinal < before
+	// (before <= 0: from the newest), newest first: a page of history.
+	ChangeLog(ctx context.Context, doc DocID, before int64, limit int) ([]Change, error)
+	// ChangeByHash returns the change with hash h, or ErrNotFound.
+	ChangeByHash(ctx context.Context, doc DocID, h ChangeHash) (Change, error)
+	// OrdinalAt returns the highest ordinal of a change received at or
+	// before t (0 when none was). ErrNotFound if the document is unknown.
+	OrdinalAt(ctx context.Context, doc DocID, t time.Time) (int64, error)
+
+	// CreateVersion records a named version of a world. ErrExists if the
+	// world already has a version of that name; ErrNotFound if the world or
+	// one of the documents is unknown.
+	CreateVersion(ctx context.Context, v Version) error
+	// GetVersion returns a world's version by name, or ErrNotFound.
+	GetVersion(ctx context.Context, w WorldID, name string) (Version, error)
+	// ListVersions returns a world's versions, oldest first.
+	ListVersions(ctx context.Context, w WorldID) ([]Version, error)
 
 	// PutSnapshot stores a snapshot; an older or equal one for the same
 	// document may be pruned. Snapshots never remove changes. ErrNotFound if

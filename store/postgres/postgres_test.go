@@ -11,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"atelier/store"
+	"atelier/store/internal/sqlstore"
 	"atelier/store/postgres"
 	"atelier/store/postgres/pgtest"
 	"atelier/store/storetest"
@@ -74,29 +75,87 @@ func TestMigrateConcurrently(t *testing.T) {
 	checkSchema(t, schema)
 }
 
-// checkSchema fails t unless schema holds the store's tables at version 1.
+// checkSchema fails t unless schema holds the store's tables and indexes
+// at the current version.
 func checkSchema(t *testing.T, schema string) {
+	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, baseDSN())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	var tables []string
 	rows, _ := conn.Query(ctx, `SELECT table_name FROM information_schema.tables
 		WHERE table_schema = $1 ORDER BY table_name`, schema)
-	if tables, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
 		t.Fatal(err)
 	}
-	want := "changes documents layers schema_version snapshots worlds"
+	want := "changes documents layers schema_version snapshots version_docs versions worlds"
 	if got := strings.Join(tables, " "); got != want {
 		t.Fatalf("tables in %s: %s; want %s", schema, got, want)
 	}
-	var versions []int
-	rows, _ = conn.Query(ctx, fmt.Sprintf("SELECT version FROM %s.schema_version", schema))
-	if versions, err = pgx.CollectRows(rows, pgx.RowTo[int]); err != nil || len(versions) != 1 || versions[0] != 1 {
-		t.Fatalf("schema_version rows = %v, %v; want [1]", versions, err)
+	rows, _ = conn.Query(ctx, `SELECT indexname FROM pg_indexes
+		WHERE schemaname = $1 AND indexname NOT LIKE '%pkey' AND indexname NOT LIKE '%key' ORDER BY indexname`, schema)
+	indexes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
 	}
+	want = "changes_doc_received documents_id_world layers_world_position versions_world_created worlds_created_at"
+	if got := strings.Join(indexes, " "); got != want {
+		t.Fatalf("indexes in %s: %s; want %s", schema, got, want)
+	}
+	// Version names and their documents sort bytewise, as in SQLite, whatever
+	// the database's collation (the test server's may well be C already).
+	rows, _ = conn.Query(ctx, `SELECT table_name || '.' || column_name FROM information_schema.columns
+		WHERE table_schema = $1 AND collation_name = 'C' ORDER BY 1`, schema)
+	collated, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = "version_docs.doc_id version_docs.name versions.name"
+	if got := strings.Join(collated, " "); got != want {
+		t.Fatalf("columns collated \"C\" in %s: %s; want %s", schema, got, want)
+	}
+	rows, _ = conn.Query(ctx, fmt.Sprintf("SELECT version FROM %s.schema_version", schema))
+	versions, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil || len(versions) != 1 || versions[0] != sqlstore.SchemaVersion {
+		t.Fatalf("schema_version rows = %v, %v; want [%d]", versions, err, sqlstore.SchemaVersion)
+	}
+}
+
+// TestMigrateFromV1 opens a schema that only knows version 1 and holds
+// data: Open must bring it to the current version in place.
+func TestMigrateFromV1(t *testing.T) {
+	ctx := context.Background()
+	schema, dsn := newSchema(t)
+	w, docs, snap := storetest.LegacyFixture()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, ddl := range postgres.V1Schema {
+		if _, err := conn.Exec(ctx, ddl); err != nil {
+			t.Fatalf("create version 1: %v", err)
+		}
+	}
+	b := &pgx.Batch{}
+	b.Queue(sqlstore.InsertWorld, w.ID, w.Name, w.Manifest, w.CreatedAt, w.CreatedBy)
+	for _, d := range docs {
+		b.Queue(sqlstore.InsertDocument, d.ID, w.ID, d.Kind)
+		b.Queue(postgres.AppendChangesSQL, postgres.AppendArgs(d.ID, d.Changes)...)
+	}
+	for _, l := range w.Layers {
+		b.Queue(sqlstore.InsertLayer, l.ID, w.ID, l.Name, l.Doc, l.Position)
+	}
+	b.Queue(sqlstore.UpsertSnapshot, snap.Doc, snap.Ordinal, sqlstore.EncodeHashes(snap.Heads), snap.Data, snap.CreatedAt)
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		t.Fatalf("write version 1: %v", err)
+	}
+
+	storetest.CheckLegacy(t, openDSN(t, dsn), w, docs, snap)
+	checkSchema(t, schema)
 }
 
 func TestOpenUnreachable(t *testing.T) {
@@ -115,4 +174,12 @@ func BenchmarkAppendChanges(b *testing.B) {
 
 func BenchmarkChangeIndex(b *testing.B) {
 	b.Run("changes=100000", func(b *testing.B) { storetest.BenchChangeIndex(b, openTest(b), 100_000) })
+}
+
+func BenchmarkChangeLog(b *testing.B) {
+	b.Run("changes=100000", func(b *testing.B) { storetest.BenchChangeLog(b, openTest(b), 100_000) })
+}
+
+func BenchmarkOrdinalAt(b *testing.B) {
+	b.Run("changes=100000", func(b *testing.B) { storetest.BenchOrdinalAt(b, openTest(b), 100_000) })
 }

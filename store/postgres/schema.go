@@ -19,10 +19,11 @@ const migrationLock int64 = 0x6174656c69657201 // "atelier" 1
 // createVersion creates the table holding the schema version.
 const createVersion = `CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)`
 
-// steps[i] migrates the schema from version i to i+1. Tables are created in
-// the first schema of search_path. Hash lists are concatenated 32-byte hashes.
-// A change's message is bytea because text refuses NUL, which a change's
-// author may have written.
+// steps[i] migrates the schema from version i to i+1; a step, once
+// released, never changes. Tables are created in the first schema of
+// search_path. Hash lists are concatenated 32-byte hashes. A change's
+// message is bytea because text refuses NUL, which a change's author may
+// have written.
 var steps = []string{
 	`CREATE TABLE IF NOT EXISTS worlds (
 		id           text PRIMARY KEY,
@@ -73,6 +74,35 @@ var steps = []string{
 		data       bytea NOT NULL,
 		created_at timestamptz NOT NULL,
 		PRIMARY KEY (doc_id, ordinal)
+	);`,
+
+	// 2: OrdinalAt's index (ordinal makes it covering), named versions.
+	// documents_id_world lets version_docs refuse a document of another
+	// world. Version names and their document ids are COLLATE "C" so that
+	// they sort bytewise, as in SQLite, whatever the database's collation.
+	// Building the index blocks appends until the migration commits (CREATE
+	// INDEX CONCURRENTLY cannot run in a transaction).
+	`CREATE INDEX IF NOT EXISTS changes_doc_received ON changes (doc_id, received_at, ordinal);
+	CREATE UNIQUE INDEX IF NOT EXISTS documents_id_world ON documents (id, world_id);
+
+	CREATE TABLE IF NOT EXISTS versions (
+		world_id   text NOT NULL REFERENCES worlds (id),
+		name       text COLLATE "C" NOT NULL,
+		created_at timestamptz NOT NULL,
+		created_by text NOT NULL,
+		PRIMARY KEY (world_id, name)
+	);
+	CREATE INDEX IF NOT EXISTS versions_world_created ON versions (world_id, created_at, name);
+
+	CREATE TABLE IF NOT EXISTS version_docs (
+		world_id text NOT NULL,
+		name     text COLLATE "C" NOT NULL,
+		doc_id   text COLLATE "C" NOT NULL,
+		heads    bytea NOT NULL,
+		ordinal  bigint NOT NULL,
+		PRIMARY KEY (world_id, name, doc_id),
+		FOREIGN KEY (world_id, name) REFERENCES versions (world_id, name),
+		FOREIGN KEY (doc_id, world_id) REFERENCES documents (id, world_id)
 	);`,
 }
 

@@ -11,8 +11,9 @@ import (
 // createVersion creates the table holding the schema version.
 const createVersion = `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL) STRICT`
 
-// steps[i] migrates the schema from version i to i+1. Timestamps are Unix
-// microseconds (UTC); hash lists are concatenated 32-byte hashes.
+// steps[i] migrates the schema from version i to i+1; a step, once
+// released, never changes. Timestamps are Unix microseconds (UTC); hash
+// lists are concatenated 32-byte hashes.
 var steps = []string{
 	`CREATE TABLE IF NOT EXISTS worlds (
 		id           TEXT PRIMARY KEY,
@@ -63,6 +64,32 @@ var steps = []string{
 		data       BLOB NOT NULL,
 		created_at INTEGER NOT NULL,
 		PRIMARY KEY (doc_id, ordinal)
+	) STRICT;`,
+
+	// 2: OrdinalAt's index (ordinal makes it covering), named versions.
+	// documents_id_world lets version_docs refuse a document of another
+	// world.
+	`CREATE INDEX IF NOT EXISTS changes_doc_received ON changes (doc_id, received_at, ordinal);
+	CREATE UNIQUE INDEX IF NOT EXISTS documents_id_world ON documents (id, world_id);
+
+	CREATE TABLE IF NOT EXISTS versions (
+		world_id   TEXT NOT NULL REFERENCES worlds (id),
+		name       TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		created_by TEXT NOT NULL,
+		PRIMARY KEY (world_id, name)
+	) STRICT;
+	CREATE INDEX IF NOT EXISTS versions_world_created ON versions (world_id, created_at, name);
+
+	CREATE TABLE IF NOT EXISTS version_docs (
+		world_id TEXT NOT NULL,
+		name     TEXT NOT NULL,
+		doc_id   TEXT NOT NULL,
+		heads    BLOB NOT NULL,
+		ordinal  INTEGER NOT NULL,
+		PRIMARY KEY (world_id, name, doc_id),
+		FOREIGN KEY (world_id, name) REFERENCES versions (world_id, name),
+		FOREIGN KEY (doc_id, world_id) REFERENCES documents (id, world_id)
 	) STRICT;`,
 }
 

@@ -156,3 +156,11 @@ func BenchmarkAppendChanges(b *testing.B) {
 func BenchmarkChangeIndex(b *testing.B) {
 	b.Run("changes=100000", func(b *testing.B) { storetest.BenchChangeIndex(b, openTest(b), 100_000) })
 }
+
+func BenchmarkChangeLog(b *testing.B) {
+	b.Run("changes=100000", func(b *testing.B) { storetest.BenchChangeLog(b, openTest(b), 100_000) })
+}
+
+func BenchmarkOrdinalAt(b *testing.B) {
+	b.Run("changes=100000", func(b *testing.B) { storetest.BenchOrdinalAt(b, openTest(b), 100_000) })
+}

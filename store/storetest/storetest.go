@@ -1,7 +1,8 @@
 // Package storetest is the conformance suite every store.Store
 // implementation must pass, plus the benchmarks they share. An
 // implementation's tests call Run with a function that opens a fresh, empty
-// store; its benchmarks call the Bench functions.
+// store; its benchmarks call the Bench functions, and its migration tests
+// LegacyFixture and CheckLegacy.
 package storetest
 
 import (
@@ -35,7 +36,15 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ChangeIndexAfter", testChangeIndexAfter},
 		{"ChangesRange", testChangesRange},
 		{"ChangesByOrdinal", testChangesByOrdinal},
+		{"ChangeLog", testChangeLog},
+		{"ChangeLogCap", testChangeLogCap},
+		{"ChangeByHash", testChangeByHash},
+		{"OrdinalAt", testOrdinalAt},
 		{"Snapshots", testSnapshots},
+		{"VersionRoundTrip", testVersionRoundTrip},
+		{"ListVersions", testListVersions},
+		{"CreateVersionErrors", testCreateVersionErrors},
+		{"ConcurrentCreateVersion", testConcurrentCreateVersion},
 		{"ConcurrentAppendsDifferentDocs", testConcurrentDifferentDocs},
 		{"ConcurrentAppendsSameDoc", testConcurrentSameDoc},
 		{"LargeDocument", testLargeDocument},

@@ -1,7 +1,9 @@
 package sqlstore
 
 import (
+	"errors"
 	"fmt"
+	"math"
 
 	"atelier/store"
 )
@@ -100,4 +102,65 @@ func Span(from, to, last int64) (lo, hi int64, ok bool) {
 		hi = min(to, last)
 	}
 	return lo, hi, lo <= hi
+}
+
+// MaxChangeLogLimit is the most changes one ChangeLog call returns; a larger
+// limit is lowered to it.
+const MaxChangeLogLimit = 1000
+
+// LogPage turns ChangeLog's arguments into SelectChangeLog's: below is the
+// exclusive ordinal bound (before, or past every ordinal when before <= 0),
+// n the row limit, capped at MaxChangeLogLimit. A limit <= 0 is an error.
+// expect is the most rows the page can hold, for sizing the result.
+func LogPage(before int64, limit int) (below int64, n, expect int, err error) {
+	if limit <= 0 {
+		return 0, 0, 0, fmt.Errorf("change log limit %d: must be positive", limit)
+	}
+	n = min(limit, MaxChangeLogLimit)
+	if before <= 0 {
+		return math.MaxInt64, n, n, nil
+	}
+	return before, n, int(min(int64(n), before-1)), nil
+}
+
+// CheckVersion validates a CreateVersion request before anything is
+// written: a non-empty name, each document at most once, no negative
+// ordinal. Unknown worlds and documents are left to the foreign keys.
+func CheckVersion(v store.Version) error {
+	if v.Name == "" {
+		return errors.New("version name is empty")
+	}
+	seen := make(map[store.DocID]bool, len(v.Docs))
+	for _, d := range v.Docs {
+		if seen[d.Doc] {
+			return fmt.Errorf("document %s appears twice", d.Doc)
+		}
+		seen[d.Doc] = true
+		if d.Ordinal < 0 {
+			return fmt.Errorf("document %s: ordinal %d is negative", d.Doc, d.Ordinal)
+		}
+	}
+	return nil
+}
+
+// NamedVersionDoc is a row of SelectWorldVersionDocs: a document of the
+// version called Name.
+type NamedVersionDoc struct {
+	Name string
+	store.VersionDoc
+}
+
+// AttachVersionDocs sets each version's Docs from docs, which must be in
+// document order within each version. All versions must be of one world;
+// documents of versions not in versions are ignored.
+func AttachVersionDocs(versions []store.Version, docs []NamedVersionDoc) {
+	idx := make(map[string]int, len(versions))
+	for i := range versions {
+		idx[versions[i].Name] = i
+	}
+	for _, d := range docs {
+		if i, ok := idx[d.Name]; ok {
+			versions[i].Docs = append(versions[i].Docs, d.VersionDoc)
+		}
+	}
 }

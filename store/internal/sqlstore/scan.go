@@ -138,3 +138,27 @@ func nilIfEmpty(b []byte) []byte {
 	}
 	return b
 }
+
+// ScanVersion scans a row of SelectVersion or SelectVersions. createdAt is
+// the backend's scan target for created_at; it must fill v.CreatedAt.
+func ScanVersion(sc Scanner, v *store.Version, createdAt any) error {
+	if err := sc.Scan(&v.World, &v.Name, createdAt, &v.CreatedBy); err != nil {
+		return fmt.Errorf("scan version: %w", err)
+	}
+	v.CreatedAt = v.CreatedAt.UTC()
+	return nil
+}
+
+// ScanVersionDoc scans a row of SelectVersionDocs or SelectWorldVersionDocs.
+func ScanVersionDoc(sc Scanner) (NamedVersionDoc, error) {
+	var (
+		d     NamedVersionDoc
+		heads []byte
+	)
+	if err := sc.Scan(&d.Name, &d.Doc, &heads, &d.Ordinal); err != nil {
+		return d, fmt.Errorf("scan version document: %w", err)
+	}
+	hs, err := DecodeHashes(heads)
+	d.Heads = hs
+	return d, err
+}

@@ -10,7 +10,7 @@ package sqlstore
 
 // SchemaVersion is the schema version this code reads and writes. Each
 // backend's migrations bring a database up to it.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Column lists, in the order the Scan functions expect them.
 const (
@@ -20,6 +20,9 @@ const (
 	// ChangeCols are the columns ScanChange reads, for backend-specific queries.
 	ChangeCols = `ordinal, hash, deps, actor, seq, start_op, time, message, user_name, received_at, raw`
 	metaCols   = `ordinal, hash, deps, actor, seq, size`
+
+	versionCols    = `world_id, name, created_at, created_by`
+	versionDocCols = `name, doc_id, heads, ordinal`
 )
 
 // Statements identical in both dialects.
@@ -59,6 +62,41 @@ const (
 	// SelectChanges reads full changes in an inclusive ordinal range.
 	SelectChanges = `SELECT ` + ChangeCols + ` FROM changes
 		WHERE doc_id = $1 AND ordinal BETWEEN $2 AND $3 ORDER BY ordinal`
+
+	// SelectChangeLog reads a page of full changes below an ordinal, newest
+	// first, walking the primary key (doc_id, ordinal) backwards.
+	SelectChangeLog = `SELECT ` + ChangeCols + ` FROM changes
+		WHERE doc_id = $1 AND ordinal < $2 ORDER BY ordinal DESC LIMIT $3`
+	// SelectChangeByHash reads one full change by its hash, through the
+	// unique index (doc_id, hash).
+	SelectChangeByHash = `SELECT ` + ChangeCols + ` FROM changes WHERE doc_id = $1 AND hash = $2`
+	// SelectOrdinalAt returns one row, the highest ordinal of the document's
+	// changes received at or before a time (0 if none), if and only if the
+	// document exists. The index (doc_id, received_at, ordinal) covers it.
+	SelectOrdinalAt = `SELECT COALESCE((SELECT MAX(ordinal) FROM changes
+		WHERE doc_id = $1 AND received_at <= $2), 0)
+		FROM documents WHERE id = $1`
+
+	// InsertVersion inserts a version row.
+	InsertVersion = `INSERT INTO versions (` + versionCols + `) VALUES ($1, $2, $3, $4)`
+	// InsertVersionDoc inserts one document of a version.
+	InsertVersionDoc = `INSERT INTO version_docs (world_id, ` + versionDocCols + `)
+		VALUES ($1, $2, $3, $4, $5)`
+	// SelectVersion reads one version row by world and name.
+	SelectVersion = `SELECT ` + versionCols + ` FROM versions WHERE world_id = $1 AND name = $2`
+	// SelectVersions reads a world's version rows, oldest first. Names and
+	// document ids compare bytewise in both dialects (SQLite's BINARY
+	// collation; the PostgreSQL columns are COLLATE "C"), so both backends
+	// list in one order.
+	SelectVersions = `SELECT ` + versionCols + ` FROM versions
+		WHERE world_id = $1 ORDER BY created_at, name`
+	// SelectVersionDocs reads one version's documents by document id.
+	SelectVersionDocs = `SELECT ` + versionDocCols + ` FROM version_docs
+		WHERE world_id = $1 AND name = $2 ORDER BY doc_id`
+	// SelectWorldVersionDocs reads the documents of all a world's versions,
+	// by version name and document id.
+	SelectWorldVersionDocs = `SELECT ` + versionDocCols + ` FROM version_docs
+		WHERE world_id = $1 ORDER BY name, doc_id`
 
 	// UpsertSnapshot stores a snapshot, replacing one at the same ordinal.
 	UpsertSnapshot = `INSERT INTO snapshots (doc_id, ordinal, heads, data, created_at)

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"errors"
+	"math"
 	"reflect"
 	"testing"
 
@@ -90,3 +91,71 @@ func TestCheckBatch(t *testing.T) {
 }
 
 var errOther = errors.New("some other error")
+
+func TestLogPage(t *testing.T) {
+	const most = MaxChangeLogLimit
+	tests := []struct {
+		before    int64
+		limit     int
+		below     int64
+		n, expect int
+		err       bool
+	}{
+		{0, 10, math.MaxInt64, 10, 10, false},
+		{-7, 10, math.MaxInt64, 10, 10, false},
+		{50, 10, 50, 10, 10, false},
+		{5, 10, 5, 10, 4, false},
+		{1, 10, 1, 10, 0, false},
+		{0, most, math.MaxInt64, most, most, false},
+		{0, most + 1, math.MaxInt64, most, most, false},
+		{math.MaxInt64, math.MaxInt, math.MaxInt64, most, most, false},
+		{0, 0, 0, 0, 0, true},
+		{0, -1, 0, 0, 0, true},
+		{5, math.MinInt, 0, 0, 0, true},
+	}
+	for _, tc := range tests {
+		below, n, expect, err := LogPage(tc.before, tc.limit)
+		if below != tc.below || n != tc.n || expect != tc.expect || (err != nil) != tc.err {
+			t.Errorf("LogPage(%d, %d) = %d, %d, %d, %v; want %d, %d, %d, error %v",
+				tc.before, tc.limit, below, n, expect, err, tc.below, tc.n, tc.expect, tc.err)
+		}
+	}
+}
+
+func TestCheckVersion(t *testing.T) {
+	d := func(id store.DocID, o int64) store.VersionDoc { return store.VersionDoc{Doc: id, Ordinal: o} }
+	tests := []struct {
+		name string
+		v    store.Version
+		ok   bool
+	}{
+		{"two documents", store.Version{Name: "v", Docs: []store.VersionDoc{d("a", 3), d("b", 0)}}, true},
+		{"no documents", store.Version{Name: "v"}, true},
+		{"empty name", store.Version{Docs: []store.VersionDoc{d("a", 3)}}, false},
+		{"document twice", store.Version{Name: "v", Docs: []store.VersionDoc{d("a", 3), d("a", 4)}}, false},
+		{"negative ordinal", store.Version{Name: "v", Docs: []store.VersionDoc{d("a", -1)}}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := CheckVersion(tc.v); (err == nil) != tc.ok {
+				t.Fatalf("CheckVersion = %v, want ok %v", err, tc.ok)
+			}
+		})
+	}
+}
+
+func TestAttachVersionDocs(t *testing.T) {
+	vs := []store.Version{{Name: "b"}, {Name: "a"}, {Name: "c"}}
+	doc := func(name string, id store.DocID) NamedVersionDoc {
+		return NamedVersionDoc{Name: name, VersionDoc: store.VersionDoc{Doc: id}}
+	}
+	AttachVersionDocs(vs, []NamedVersionDoc{doc("a", "x"), doc("a", "y"), doc("b", "x"), doc("gone", "z")})
+	want := []store.Version{
+		{Name: "b", Docs: []store.VersionDoc{{Doc: "x"}}},
+		{Name: "a", Docs: []store.VersionDoc{{Doc: "x"}, {Doc: "y"}}},
+		{Name: "c"},
+	}
+	if !reflect.DeepEqual(vs, want) {
+		t.Fatalf("AttachVersionDocs gave %+v, want %+v", vs, want)
+	}
+}

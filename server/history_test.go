@@ -1,0 +1,185 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/automerge/automerge-go"
+	"github.com/google/uuid"
+
+	"atelier/crdt/format"
+	"atelier/scene"
+	"atelier/server"
+	"atelier/server/syncclient"
+	"atelier/server/wire"
+	"atelier/store"
+)
+
+// editor is a protocol client that also keeps an automerge-go copy of the
+// layer, to make real scene edits.
+type layerEditor struct {
+	t    *testing.T
+	conn *syncclient.Conn
+	r    *syncclient.Replica
+	doc  *automerge.Doc
+	id   store.DocID
+}
+
+func newLayerEditor(t *testing.T, ts *testServer, layerURL, user string) *layerEditor {
+	id, _ := wire.ParseDocURL(layerURL)
+	conn := dial(t, ts.wsURL("?user="+user), user)
+	r := syncclient.NewReplica(id)
+	send(t, conn, id, wire.TypeRequest, r.RequestMessage())
+	m := recvType(t, conn, wire.TypeSync)
+	chs, _, err := r.Receive(m.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := automerge.New()
+	for _, c := range chs {
+		if err := doc.LoadIncremental(c.Raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &layerEditor{t: t, conn: conn, r: r, doc: doc, id: id}
+}
+
+// addNode adds a node, sends the change, waits until the server has it and
+// returns the change's hash.
+func (e *layerEditor) addNode(name string) format.ChangeHash {
+	e.t.Helper()
+	if err := scene.AddNode(e.doc, scene.Node{ID: scene.NodeID(uuid.NewString()), Name: name, Kind: "mesh"}); err != nil {
+		e.t.Fatal(err)
+	}
+	h, err := e.doc.Commit("add " + name)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ch, _ := e.doc.Change(h)
+	c, _, err := format.ParseChange(ch.Save())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.r.Observe(c)
+	send(e.t, e.conn, e.id, wire.TypeSync, e.r.SyncMessage(c))
+	for {
+		m := recvType(e.t, e.conn, wire.TypeSync)
+		if _, heads, _ := e.r.Receive(m.Data); len(heads) == 1 && heads[0] == c.Hash {
+			return c.Hash
+		}
+	}
+}
+
+func getJSON(t *testing.T, ts *testServer, path string, status int, into any) {
+	t.Helper()
+	resp, body := ts.do(t, http.MethodGet, path, "", nil)
+	if resp.StatusCode != status {
+		t.Fatalf("GET %s: %s %s", path, resp.Status, body)
+	}
+	if into != nil {
+		if err := json.Unmarshal(body, into); err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+	}
+}
+
+type sceneResp struct {
+	Layers []struct {
+		Tree scene.Tree `json:"tree"`
+	} `json:"layers"`
+}
+
+func nodeCount(t *testing.T, ts *testServer, worldID, at string) int {
+	t.Helper()
+	var s sceneResp
+	getJSON(t, ts, "/api/worlds/"+worldID+"/scene?at="+url.QueryEscape(at), http.StatusOK, &s)
+	n := 0
+	for _, l := range s.Layers {
+		n += len(l.Tree.Nodes)
+	}
+	return n
+}
+
+// Timeline, named versions and time travel, on both stores.
+func TestHistoryVersionsTimeTravel(t *testing.T) { bothStores(t, testHistoryVersionsTimeTravel) }
+
+func testHistoryVersionsTimeTravel(t *testing.T, open opener) {
+	ts := startServerOn(t, open, "", server.Config{})
+	w := ts.createWorld(t, "", "Harbor")
+	before := time.Now().UTC()
+	time.Sleep(5 * time.Millisecond)
+	e := newLayerEditor(t, ts, w.Layers[0].URL, "alice")
+	h1 := e.addNode("Crate")
+	if resp, body := ts.do(t, http.MethodPost, "/api/worlds/"+w.ID+"/versions", "", map[string]string{"name": "alpha"}); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create version: %s %s", resp.Status, body)
+	}
+	h2 := e.addNode("Barrel")
+
+	// Timeline: newest first, paged, attributed to the delivering user.
+	var page struct {
+		Changes []struct{ Hash, User, Layer string } `json:"changes"`
+		Next    string                               `json:"next"`
+	}
+	getJSON(t, ts, "/api/worlds/"+w.ID+"/history?limit=2", http.StatusOK, &page)
+	if len(page.Changes) != 2 || page.Changes[0].Hash != h2.String() || page.Changes[1].Hash != h1.String() || page.Changes[0].User != "alice" || page.Next == "" {
+		t.Fatalf("first page %+v", page)
+	}
+	getJSON(t, ts, "/api/worlds/"+w.ID+"/history?limit=2&before="+url.QueryEscape(page.Next), http.StatusOK, &page)
+	if len(page.Changes) != 2 { // the layer's and the manifest's first changes
+		t.Fatalf("second page %+v", page)
+	}
+	getJSON(t, ts, "/api/worlds/"+w.ID+"/history?layer="+w.Layers[0].ID, http.StatusOK, &page)
+	if len(page.Changes) != 3 || page.Next != "" {
+		t.Fatalf("layer history %+v", page)
+	}
+
+	// Time travel by hash, version name and time.
+	for at, want := range map[string]int{
+		h1.String(): 1, h2.String(): 2, "alpha": 1,
+		before.Format(time.RFC3339Nano): 0, time.Now().UTC().Format(time.RFC3339Nano): 2,
+	} {
+		if got := nodeCount(t, ts, w.ID, at); got != want {
+			t.Errorf("scene at %s: %d nodes, want %d", at, got, want)
+		}
+	}
+
+	var versions struct {
+		Versions []struct{ Name string } `json:"versions"`
+	}
+	getJSON(t, ts, "/api/worlds/"+w.ID+"/versions", http.StatusOK, &versions)
+	if len(versions.Versions) != 1 || versions.Versions[0].Name != "alpha" {
+		t.Fatalf("versions %+v", versions)
+	}
+	getJSON(t, ts, "/api/worlds/"+w.ID+"/versions/alpha", http.StatusOK, nil)
+
+	// Bad input: clear errors, nothing written.
+	bad := []struct {
+		method, path string
+		body         any
+		status       int
+	}{
+		{"GET", "/api/worlds/" + w.ID + "/scene?at=nope", nil, 404},
+		{"GET", "/api/worlds/" + w.ID + "/scene?at=" + "0000000000000000000000000000000000000000000000000000000000000000", nil, 404},
+		{"GET", "/api/worlds/" + w.ID + "/scene?at=", nil, 400},
+		{"GET", "/api/worlds/" + w.ID + "/versions/nope", nil, 404},
+		{"POST", "/api/worlds/" + w.ID + "/versions", map[string]string{"name": "alpha"}, 409},
+		{"POST", "/api/worlds/" + w.ID + "/versions", map[string]string{"name": ""}, 400},
+		{"POST", "/api/worlds/" + w.ID + "/versions", map[string]string{"name": h1.String()}, 400},
+		{"GET", "/api/worlds/" + w.ID + "/history?limit=0", nil, 400},
+		{"GET", "/api/worlds/" + w.ID + "/history?before=garbage", nil, 400},
+		{"GET", "/api/worlds/" + w.ID + "/history?layer=" + uuid.NewString(), nil, 404},
+	}
+	for _, tc := range bad {
+		resp, body := ts.do(t, tc.method, tc.path, "", tc.body)
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s %s: %s %s, want %d", tc.method, tc.path, resp.Status, body, tc.status)
+		}
+	}
+	getJSON(t, ts, "/api/worlds/"+w.ID+"/versions", http.StatusOK, &versions)
+	if len(versions.Versions) != 1 {
+		t.Fatalf("a refused request wrote a version: %+v", versions)
+	}
+}

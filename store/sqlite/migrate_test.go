@@ -1,0 +1,120 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"atelier/store"
+	"atelier/store/internal/sqlstore"
+	"atelier/store/sqlite"
+	"atelier/store/storetest"
+)
+
+// TestMigrateFromV1 opens a database that only knows schema version 1 and
+// holds data: Open must bring it to the current version in place.
+func TestMigrateFromV1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v1.db")
+	w, docs, snap := storetest.LegacyFixture()
+	writeV1(t, path, w, docs, snap)
+
+	s := openAt(t, path)
+	storetest.CheckLegacy(t, s, w, docs, snap)
+	if v, err := s.Pragma(context.Background(), "integrity_check", true); err != nil || v != "ok" {
+		t.Fatalf("integrity_check = %q, %v", v, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db := rawDB(t, path)
+	var version int
+	if err := db.QueryRow(sqlstore.SelectSchemaVersion).Scan(&version); err != nil || version != sqlstore.SchemaVersion {
+		t.Fatalf("schema version %d, %v; want %d", version, err, sqlstore.SchemaVersion)
+	}
+	for _, name := range []string{"changes_doc_received", "documents_id_world", "versions", "version_docs"} {
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name = $1`, name).Scan(&n); err != nil || n != 1 {
+			t.Errorf("%s: %d in sqlite_master, %v; want 1", name, n, err)
+		}
+	}
+}
+
+// TestHistoryQueryPlans checks that the history reads use the indexes made
+// for them rather than scanning a document's log.
+func TestHistoryQueryPlans(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "plans.db")
+	openAt(t, path)
+	db := rawDB(t, path)
+	tests := []struct{ name, sql, want string }{
+		{"ChangeLog", sqlstore.SelectChangeLog, "USING INDEX sqlite_autoindex_changes_1 (doc_id=? AND ordinal<?)"},
+		{"ChangeByHash", sqlstore.SelectChangeByHash, "USING INDEX sqlite_autoindex_changes_2 (doc_id=? AND hash=?)"},
+		{"OrdinalAt", sqlstore.SelectOrdinalAt, "USING COVERING INDEX changes_doc_received (doc_id=? AND received_at<?)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rows, err := db.Query("EXPLAIN QUERY PLAN "+tc.sql, "doc", 1, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var plan []string
+			for rows.Next() {
+				var id, parent, unused int
+				var detail string
+				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+					t.Fatal(err)
+				}
+				plan = append(plan, detail)
+			}
+			if joined := strings.Join(plan, "; "); !strings.Contains(joined, "SEARCH changes "+tc.want) {
+				t.Fatalf("plan %q does not search changes %s", joined, tc.want)
+			}
+		})
+	}
+}
+
+// writeV1 creates a version-1 database at path holding w, docs and snap,
+// written with version 1's statements.
+func writeV1(t *testing.T, path string, w store.World, docs []store.NewDocument, snap store.Snapshot) {
+	t.Helper()
+	db := rawDB(t, path)
+	exec := func(query string, args ...any) {
+		t.Helper()
+		if _, err := db.Exec(query, args...); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+	}
+	for _, ddl := range sqlite.V1Schema {
+		exec(ddl)
+	}
+	exec(sqlstore.InsertWorld, w.ID, w.Name, w.Manifest, w.CreatedAt.UnixMicro(), w.CreatedBy)
+	for _, d := range docs {
+		exec(sqlstore.InsertDocument, d.ID, w.ID, d.Kind)
+		for _, c := range d.Changes {
+			exec(sqlite.InsertChange, d.ID, c.Ordinal, c.Hash[:], sqlstore.EncodeHashes(c.Deps),
+				sqlstore.NonNil(c.Actor), int64(c.Seq), int64(c.StartOp), c.Time, c.Message,
+				len(c.Raw), c.User, c.ReceivedAt.UnixMicro(), sqlstore.NonNil(c.Raw))
+		}
+	}
+	for _, l := range w.Layers {
+		exec(sqlstore.InsertLayer, l.ID, w.ID, l.Name, l.Doc, l.Position)
+	}
+	exec(sqlstore.UpsertSnapshot, snap.Doc, snap.Ordinal, sqlstore.EncodeHashes(snap.Heads), snap.Data, snap.CreatedAt.UnixMicro())
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rawDB opens path with the driver alone, closing it when t ends.
+func rawDB(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
