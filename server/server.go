@@ -85,7 +85,9 @@ type Server struct {
 	storageID string
 	upgrader  websocket.Upgrader
 
-	mu       sync.Mutex
+	mu      sync.Mutex
+	metrics http.Handler
+
 	sessions map[wire.PeerID]*session
 	all      map[*session]bool
 	closing  bool
@@ -94,7 +96,7 @@ type Server struct {
 // New returns a server. It does no I/O and starts nothing.
 func New(cfg Config, st store.Store, hub *crdt.Hub, a *auth.Authenticator, log *slog.Logger) *Server {
 	cfg = cfg.withDefaults()
-	return &Server{
+	s := &Server{
 		cfg: cfg, st: st, hub: hub, auth: a, log: log,
 		peerID: wire.PeerID(cfg.PeerID), storageID: cfg.StorageID,
 		upgrader: websocket.Upgrader{
@@ -104,11 +106,22 @@ func New(cfg Config, st store.Store, hub *crdt.Hub, a *auth.Authenticator, log *
 		sessions: map[wire.PeerID]*session{},
 		all:      map[*session]bool{},
 	}
+	s.metrics = s.metricsHandler()
+	return s
 }
 
 // Handler returns the server's routes.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
+	s.routes(mux)
+	return mux
+}
+
+// routes registers every route on mux.
+func (s *Server) routes(mux interface {
+	HandleFunc(string, func(http.ResponseWriter, *http.Request))
+	Handle(string, http.Handler)
+}) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /sync", s.serveSync)
 	mux.HandleFunc("POST /api/worlds", s.authed(s.createWorld))
@@ -119,9 +132,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/worlds/{id}/versions", s.authed(s.createVersion))
 	mux.HandleFunc("GET /api/worlds/{id}/versions", s.authed(s.listVersions))
 	mux.HandleFunc("GET /api/worlds/{id}/versions/{name}", s.authed(s.getVersion))
-	mux.Handle("GET /metrics", s.metricsHandler())
+	mux.Handle("GET /metrics", s.metrics)
+	mux.HandleFunc("GET /api/openapi.json", serveOpenAPI)
 	mux.HandleFunc("GET /{$}", s.index)
-	return mux
 }
 
 // Serve serves on ln until ctx ends, then shuts down in order: stop
