@@ -3,6 +3,7 @@
 //	atelier serve    run the server (SQLite under ./data by default)
 //	atelier token    print a bearer token for a user and world
 //	atelier loadgen  load-test a running server over websockets
+//	atelier history, show, version: clients of a running server's history API
 //
 // This package is wiring only: flags, configuration, choosing the store.
 package main
@@ -42,6 +43,9 @@ commands:
   serve     run the world server (default: SQLite under ./data, http://127.0.0.1:8080)
   token     print a bearer token (HS256) for a user, world and role
   loadgen   open N websocket peers against a server and measure edit delivery
+  history   a world's timeline, newest first
+  show      a world's scene tree, now or at a version (--at)
+  version   create or list named versions
 
 Run "atelier <command> -h" for a command's flags.
 `
@@ -58,6 +62,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runToken(args[1:], stdout, stderr)
 	case "loadgen":
 		return runLoadgen(ctx, args[1:], stdout, stderr)
+	case "history":
+		return runHistory(ctx, args[1:], stdout, stderr)
+	case "show":
+		return runShow(ctx, args[1:], stdout, stderr)
+	case "version":
+		return runVersion(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
