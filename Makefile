@@ -32,7 +32,8 @@ bench:
 FUZZTIME ?= 30s
 FUZZ := server/wire:FuzzDecode server/wire:FuzzDecodeFastAgrees server/wire:FuzzParseDocURL \
 	crdt/format:FuzzParseChange crdt/format:FuzzParseChangeBody crdt/format:FuzzDecodeSyncMessage \
-	crdt/format:FuzzDecodeBloom scene:FuzzLayerStateJSON scene:FuzzResolveGraph server/auth:FuzzVerify
+	crdt/format:FuzzDecodeBloom scene:FuzzLayerStateJSON scene:FuzzResolveGraph scene:FuzzKeyBetween \
+	scene:FuzzParseOpMessage server/auth:FuzzVerify
 fuzz:
 	@for t in $(FUZZ); do pkg=$${t%%:*}; fn=$${t##*:}; \
 		echo "fuzz $$pkg $$fn"; $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg/ || exit 1; done

@@ -146,6 +146,21 @@ func testHistoryVersionsTimeTravel(t *testing.T, open opener) {
 		}
 	}
 
+	// Diff: from the first node to now, one node added; from now to now, nothing.
+	var diff struct {
+		Layers []struct {
+			Diff scene.TreeDiff `json:"diff"`
+		} `json:"layers"`
+	}
+	getJSON(t, ts, "/api/worlds/"+w.ID+"/diff?from="+h1.String(), http.StatusOK, &diff)
+	if len(diff.Layers) != 1 || len(diff.Layers[0].Diff.Added) != 1 || len(diff.Layers[0].Diff.Removed) != 0 {
+		t.Fatalf("diff from h1 to now: %+v", diff)
+	}
+	getJSON(t, ts, "/api/worlds/"+w.ID+"/diff?from=alpha&to="+url.QueryEscape(before.Format(time.RFC3339Nano)), http.StatusOK, &diff)
+	if len(diff.Layers[0].Diff.Removed) != 1 || len(diff.Layers[0].Diff.Added) != 0 {
+		t.Fatalf("diff from alpha back to the start: %+v", diff)
+	}
+
 	var versions struct {
 		Versions []struct{ Name string } `json:"versions"`
 	}
@@ -165,6 +180,8 @@ func testHistoryVersionsTimeTravel(t *testing.T, open opener) {
 		{"GET", "/api/worlds/" + w.ID + "/scene?at=" + "0000000000000000000000000000000000000000000000000000000000000000", nil, 404},
 		{"GET", "/api/worlds/" + w.ID + "/scene?at=", nil, 400},
 		{"GET", "/api/worlds/" + w.ID + "/versions/nope", nil, 404},
+		{"GET", "/api/worlds/" + w.ID + "/diff", nil, 400},
+		{"GET", "/api/worlds/" + w.ID + "/diff?from=nope", nil, 404},
 		{"POST", "/api/worlds/" + w.ID + "/versions", map[string]string{"name": "alpha"}, 409},
 		{"POST", "/api/worlds/" + w.ID + "/versions", map[string]string{"name": ""}, 400},
 		{"POST", "/api/worlds/" + w.ID + "/versions", map[string]string{"name": h1.String()}, 400},

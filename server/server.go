@@ -129,6 +129,7 @@ func (s *Server) routes(mux interface {
 	mux.HandleFunc("GET /api/worlds/{id}", s.authed(s.getWorld))
 	mux.HandleFunc("GET /api/worlds/{id}/scene", s.authed(s.getScene))
 	mux.HandleFunc("GET /api/worlds/{id}/history", s.authed(s.getHistory))
+	mux.HandleFunc("GET /api/worlds/{id}/diff", s.authed(s.getDiff))
 	mux.HandleFunc("POST /api/worlds/{id}/versions", s.authed(s.createVersion))
 	mux.HandleFunc("GET /api/worlds/{id}/versions", s.authed(s.listVersions))
 	mux.HandleFunc("GET /api/worlds/{id}/versions/{name}", s.authed(s.getVersion))
