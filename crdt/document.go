@@ -24,6 +24,7 @@ const (
 	evDetach
 	evCompacted
 	evHeads
+	evSubmit
 )
 
 // event is something a document loop handles.
@@ -35,6 +36,7 @@ type event struct {
 	eph     Ephemeral
 	ordinal int64           // evCompacted
 	reply   chan headsReply // evHeads
+	done    chan error      // evSubmit: nil once committed
 }
 
 // headsReply answers an evHeads query.
@@ -100,6 +102,7 @@ type batchState struct {
 	staged  []store.Change
 	senders [][]PeerID // senders[i] sent staged[i]
 	done    []processed
+	submits []chan error // answered once the batch is committed
 }
 
 // processed is an inbound sync message the batch handled.
@@ -209,8 +212,15 @@ func (d *Document) handleBatch(ctx context.Context, evs []event) {
 	for _, ev := range evs {
 		d.handleEvent(ev)
 	}
+	submits := d.batch.submits
 	if len(d.batch.staged) > 0 && !d.commit(ctx) {
+		for _, c := range submits {
+			c <- fmt.Errorf("%w: %w", ErrStorage, d.broken)
+		}
 		return
+	}
+	for _, c := range submits {
+		c <- nil
 	}
 	committed, nChanges := time.Now(), len(d.batch.staged)
 	after := d.g.Heads()
@@ -249,6 +259,8 @@ func (d *Document) handleEvent(ev event) {
 		if dp := d.attach(ev.peer); dp != nil {
 			d.relay(dp, ev.eph)
 		}
+	case evSubmit:
+		d.submit(ev)
 	case evSync:
 		if d.broken != nil {
 			ev.peer.Fail(fmt.Errorf("%w: %w", ErrStorage, d.broken))

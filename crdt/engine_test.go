@@ -1,14 +1,15 @@
 package crdt_test
 
 import (
-	"atelier/crdt/format"
 	"context"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/automerge/automerge-go"
 
 	"atelier/crdt"
+	"atelier/crdt/format"
 	"atelier/scene"
 )
 
@@ -214,3 +215,45 @@ func TestIdleDocumentClosesAndReopens(t *testing.T) {
 }
 
 func hashesOf(d *automerge.Doc) []format.ChangeHash { return hashes(d.Heads()) }
+
+// Changes the server writes itself are committed, attributed, and reach
+// peers; a change on unknown dependencies is refused and nothing is kept.
+func TestSubmit(t *testing.T) {
+	e := newEnv(t, crdt.Config{})
+	a := syncedClient(t, e, "alice")
+	ctx := context.Background()
+	doc, err := e.hub.Materialize(ctx, e.layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := scene.AddNode(doc, scene.Node{ID: "0b5a3f9e-54c7-4b0e-9a7e-7c7c3c0f9a11", Name: "Restored"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := doc.Commit("restore"); err != nil {
+		t.Fatal(err)
+	}
+	raw := lastChange(t, doc)
+	if err := e.hub.Submit(ctx, e.layer, "bob", [][]byte{raw}); err != nil {
+		t.Fatal(err)
+	}
+	chs, _ := e.st.Changes(ctx, e.layer, 2, 2)
+	if len(chs) != 1 || chs[0].User != "bob" {
+		t.Fatalf("stored %+v", chs)
+	}
+	syncUntil(t, func() bool { st, _ := scene.ReadLayer(a.doc); return st != nil && len(st.Nodes) == 1 }, a)
+
+	orphan := automerge.New()
+	_ = orphan.RootMap().Set("x", 1)
+	_, _ = orphan.Commit("one")
+	_ = orphan.RootMap().Set("x", 2)
+	_, _ = orphan.Commit("two")
+	if err := e.hub.Submit(ctx, e.layer, "bob", [][]byte{lastChange(t, orphan)}); !errors.Is(err, crdt.ErrBadChange) {
+		t.Fatalf("change on unknown deps: %v", err)
+	}
+	if err := e.hub.Submit(ctx, e.layer, "bob", [][]byte{{1, 2, 3}}); !errors.Is(err, crdt.ErrBadChange) {
+		t.Fatalf("garbage: %v", err)
+	}
+	if n := storedCount(t, e.st, e.layer); n != 2 {
+		t.Fatalf("stored %d changes, want 2", n)
+	}
+}

@@ -1,0 +1,76 @@
+package crdt
+
+import (
+	"context"
+	"fmt"
+
+	"atelier/crdt/format"
+	"atelier/store"
+)
+
+// serverPeer is the author of changes the server itself writes (restore,
+// revert, merges) on behalf of a user. It is never attached to a document.
+type serverPeer struct{ user string }
+
+func (p serverPeer) ID() PeerID                  { return PeerID("atelier-server:" + p.user) }
+func (p serverPeer) User() string                { return p.user }
+func (p serverPeer) Access(store.WorldID) Access { return AccessWrite }
+func (p serverPeer) Deliver(Outbound) bool       { return true }
+func (p serverPeer) Fail(error)                  {}
+
+// Submit writes changes the server made (with automerge-go, on top of the
+// document as committed) on behalf of user: they go through the same
+// checks, are committed in the document's next batch and reach every peer.
+// It returns once they are durable, or with the reason they were refused.
+// Their dependencies must all be committed already.
+func (h *Hub) Submit(ctx context.Context, id store.DocID, user string, changes [][]byte) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	msg := format.SyncMessage{Version: 0x42, Have: []format.Have{{}}, Changes: changes}
+	done := make(chan error, 1)
+	h.route(nil, id, event{kind: evSubmit, peer: serverPeer{user: user}, data: msg.Encode(), done: done})
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-h.ctx.Done():
+		return ErrClosed
+	}
+}
+
+// submit ingests a server-written change set: every change must be staged
+// at once (no waiting for dependencies), or nothing of it is kept.
+func (d *Document) submit(ev event) {
+	switch {
+	case d.unavailable:
+		ev.done <- ErrUnavailable
+		return
+	case d.broken != nil:
+		ev.done <- fmt.Errorf("%w: %w", ErrStorage, d.broken)
+		return
+	}
+	dp := &docPeer{p: ev.peer, access: AccessWrite}
+	mark, staged := d.g.Mark(), len(d.batch.staged)
+	pm, err := d.ingest(dp, ev.data)
+	if err == nil {
+		for _, h := range pm.hashes {
+			if !d.g.Has(h) {
+				err = fmt.Errorf("%w: change %s depends on changes the document does not have", ErrBadChange, h)
+				break
+			}
+		}
+	}
+	if err != nil {
+		for h, pc := range d.pending {
+			if len(pc.senders) == 1 && pc.senders[0] == dp.p.ID() {
+				d.dropPending(h)
+			}
+		}
+		d.unstage(mark, staged, dp.p.ID())
+		ev.done <- err
+		return
+	}
+	d.batch.submits = append(d.batch.submits, ev.done)
+}
