@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"atelier/crdt/history"
 	"atelier/server/auth"
 	"atelier/store"
 )
@@ -32,6 +34,11 @@ type historyEntry struct {
 	Seq     uint64   `json:"seq"`
 	Deps    []string `json:"deps"`
 	Size    int      `json:"size"`
+	// Touched lists the nodes and property paths the change touched, from
+	// its operations (any client's change); Summary says it in words.
+	Touched []history.NodeTouch `json:"touched"`
+	Other   []string            `json:"other,omitempty"`
+	Summary string              `json:"summary"`
 }
 
 // normaliseTime reads a change's timestamp as milliseconds: values below
@@ -135,6 +142,10 @@ func (s *Server) getHistory(w http.ResponseWriter, r *http.Request, p auth.Princ
 	if len(all) > limit {
 		all = all[:limit]
 	}
+	if err := s.describe(r.Context(), all); err != nil {
+		s.writeError(w, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"changes": all, "next": nextCursor(cursor, docs, all, limit)})
 }
 
@@ -164,5 +175,29 @@ func toHistoryEntry(c store.Change, label string) historyEntry {
 		Hash: c.Hash.String(), Layer: label, URL: "automerge:" + string(c.Doc), Ordinal: c.Ordinal,
 		User: c.User, ReceivedAt: c.ReceivedAt, Time: normaliseTime(c.Time), Message: c.Message,
 		Actor: hex.EncodeToString(c.Actor), Seq: c.Seq, Deps: deps, Size: len(c.Raw),
+		Touched: []history.NodeTouch{},
 	}
+}
+
+// describe fills each entry's touched nodes and summary from the touch index.
+func (s *Server) describe(ctx context.Context, entries []historyEntry) error {
+	newest := map[store.DocID]int64{}
+	for _, e := range entries {
+		doc := store.DocID(strings.TrimPrefix(e.URL, "automerge:"))
+		newest[doc] = max(newest[doc], e.Ordinal)
+	}
+	for doc, ordinal := range newest {
+		dt, err := s.touches.upTo(ctx, doc, ordinal)
+		if err != nil {
+			return err
+		}
+		for i := range entries {
+			if entries[i].URL == "automerge:"+string(doc) {
+				t := dt.touch(entries[i].Ordinal)
+				entries[i].Touched, entries[i].Other, entries[i].Summary = t.Nodes, t.Other, history.Summary(t)
+			}
+		}
+		dt.mu.Unlock()
+	}
+	return nil
 }

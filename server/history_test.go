@@ -127,6 +127,28 @@ func testHistoryVersionsTimeTravel(t *testing.T, open opener) {
 	if len(page.Changes) != 2 || page.Changes[0].Hash != h2.String() || page.Changes[1].Hash != h1.String() || page.Changes[0].User != "alice" || page.Next == "" {
 		t.Fatalf("first page %+v", page)
 	}
+	var described struct {
+		Changes []struct {
+			Summary string
+			Touched []struct {
+				ID      string
+				Created bool
+			}
+		}
+	}
+	getJSON(t, ts, "/api/worlds/"+w.ID+"/history?limit=1", http.StatusOK, &described)
+	if c := described.Changes[0]; c.Summary != "added Barrel" || len(c.Touched) != 1 || !c.Touched[0].Created {
+		t.Fatalf("newest change described as %+v", c)
+	}
+	barrel := described.Changes[0].Touched[0].ID
+	var blame struct {
+		Props []struct{ Prop, Hash, User string }
+	}
+	getJSON(t, ts, "/api/worlds/"+w.ID+"/nodes/"+barrel+"/blame", http.StatusOK, &blame)
+	if len(blame.Props) == 0 || blame.Props[0].Hash != h2.String() || blame.Props[0].User != "alice" {
+		t.Fatalf("blame of Barrel: %+v", blame)
+	}
+	getJSON(t, ts, "/api/worlds/"+w.ID+"/nodes/"+uuid.NewString()+"/blame", http.StatusNotFound, nil)
 	getJSON(t, ts, "/api/worlds/"+w.ID+"/history?limit=2&before="+url.QueryEscape(page.Next), http.StatusOK, &page)
 	if len(page.Changes) != 2 { // the layer's and the manifest's first changes
 		t.Fatalf("second page %+v", page)

@@ -84,10 +84,10 @@ type Server struct {
 	peerID    wire.PeerID
 	storageID string
 	upgrader  websocket.Upgrader
+	metrics   http.Handler
+	touches   *touchIndex
 
-	mu      sync.Mutex
-	metrics http.Handler
-
+	mu       sync.Mutex
 	sessions map[wire.PeerID]*session
 	all      map[*session]bool
 	closing  bool
@@ -107,6 +107,7 @@ func New(cfg Config, st store.Store, hub *crdt.Hub, a *auth.Authenticator, log *
 		all:      map[*session]bool{},
 	}
 	s.metrics = s.metricsHandler()
+	s.touches = newTouchIndex(st)
 	return s
 }
 
@@ -130,6 +131,7 @@ func (s *Server) routes(mux interface {
 	mux.HandleFunc("GET /api/worlds/{id}/scene", s.authed(s.getScene))
 	mux.HandleFunc("GET /api/worlds/{id}/history", s.authed(s.getHistory))
 	mux.HandleFunc("GET /api/worlds/{id}/diff", s.authed(s.getDiff))
+	mux.HandleFunc("GET /api/worlds/{id}/nodes/{node}/blame", s.authed(s.getBlame))
 	mux.HandleFunc("POST /api/worlds/{id}/versions", s.authed(s.createVersion))
 	mux.HandleFunc("GET /api/worlds/{id}/versions", s.authed(s.listVersions))
 	mux.HandleFunc("GET /api/worlds/{id}/versions/{name}", s.authed(s.getVersion))
