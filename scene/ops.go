@@ -49,6 +49,9 @@ type OpOptions struct {
 	// random UUIDs. It must return canonical lowercase UUIDs that are not
 	// in the layer. Other operations ignore it.
 	NewID func() NodeID
+	// Reverts is the change Revert undoes, recorded in its commit message
+	// as "linkChange" when non-zero. Other operations ignore it.
+	Reverts automerge.ChangeHash
 }
 
 // begin starts an operation on doc: it checks the options, commits stray
