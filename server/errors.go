@@ -7,6 +7,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"atelier/crdt"
+	"atelier/scene"
 	"atelier/server/auth"
 	"atelier/server/wire"
 	"atelier/store"
@@ -67,6 +68,12 @@ var errorMap = []struct {
 	{ErrForbidden, http.StatusForbidden, CloseForbidden},
 	{crdt.ErrReadOnly, http.StatusForbidden, CloseForbidden},
 	{store.ErrNotFound, http.StatusNotFound, CloseBadMessage},
+	{scene.ErrNodeNotFound, http.StatusNotFound, CloseBadMessage},
+	{scene.ErrInvalidProperty, http.StatusBadRequest, CloseBadMessage},
+	{scene.ErrInvalidValue, http.StatusBadRequest, CloseBadMessage},
+	{scene.ErrInvalidPosition, http.StatusBadRequest, CloseBadMessage},
+	{scene.ErrInvalidNode, http.StatusBadRequest, CloseBadMessage},
+	{scene.ErrWouldCycle, http.StatusConflict, CloseConflict},
 	{crdt.ErrUnavailable, http.StatusNotFound, CloseBadMessage},
 	{ErrHandshakeTimeout, http.StatusRequestTimeout, CloseTimeout},
 	{ErrPeerTimeout, http.StatusRequestTimeout, CloseTimeout},

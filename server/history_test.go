@@ -183,6 +183,33 @@ func testHistoryVersionsTimeTravel(t *testing.T, open opener) {
 		t.Fatalf("diff from alpha back to the start: %+v", diff)
 	}
 
+	// Restore to "alpha" (Barrel did not exist): one change, Barrel gone;
+	// reverting that restore brings it back.
+	var restored struct {
+		Layers []struct {
+			Change  string
+			Deleted []string
+		}
+	}
+	postJSON(t, ts, "/api/worlds/"+w.ID+"/restore", map[string]any{"at": "alpha"}, http.StatusOK, &restored)
+	if len(restored.Layers) != 1 || len(restored.Layers[0].Deleted) != 1 || restored.Layers[0].Change == "" {
+		t.Fatalf("restore: %+v", restored)
+	}
+	if n := nodeCount(t, ts, w.ID, time.Now().UTC().Format(time.RFC3339Nano)); n != 1 {
+		t.Fatalf("after restore: %d nodes, want 1", n)
+	}
+	var reverted struct {
+		Change  string
+		Created []string
+	}
+	postJSON(t, ts, "/api/worlds/"+w.ID+"/revert", map[string]any{"change": restored.Layers[0].Change}, http.StatusOK, &reverted)
+	if len(reverted.Created) != 1 || reverted.Change == "" {
+		t.Fatalf("revert of the restore: %+v", reverted)
+	}
+	if n := nodeCount(t, ts, w.ID, time.Now().UTC().Format(time.RFC3339Nano)); n != 2 {
+		t.Fatalf("after revert: %d nodes, want 2", n)
+	}
+
 	var versions struct {
 		Versions []struct{ Name string } `json:"versions"`
 	}
@@ -203,6 +230,12 @@ func testHistoryVersionsTimeTravel(t *testing.T, open opener) {
 		{"GET", "/api/worlds/" + w.ID + "/scene?at=", nil, 400},
 		{"GET", "/api/worlds/" + w.ID + "/versions/nope", nil, 404},
 		{"GET", "/api/worlds/" + w.ID + "/diff", nil, 400},
+		{"POST", "/api/worlds/" + w.ID + "/restore", map[string]any{"at": "nope"}, 404},
+		{"POST", "/api/worlds/" + w.ID + "/restore", map[string]any{"at": "alpha", "nodes": []string{uuid.NewString()}}, 404},
+		{"POST", "/api/worlds/" + w.ID + "/restore", map[string]any{"when": "alpha"}, 400},
+		{"POST", "/api/worlds/" + w.ID + "/restore", map[string]any{"at": "alpha", "properties": []string{"/bogus"}}, 400},
+		{"POST", "/api/worlds/" + w.ID + "/revert", map[string]any{"change": "xyz"}, 400},
+		{"POST", "/api/worlds/" + w.ID + "/revert", map[string]any{"change": "0000000000000000000000000000000000000000000000000000000000000000"}, 404},
 		{"GET", "/api/worlds/" + w.ID + "/diff?from=nope", nil, 404},
 		{"POST", "/api/worlds/" + w.ID + "/versions", map[string]string{"name": "alpha"}, 409},
 		{"POST", "/api/worlds/" + w.ID + "/versions", map[string]string{"name": ""}, 400},
@@ -220,5 +253,18 @@ func testHistoryVersionsTimeTravel(t *testing.T, open opener) {
 	getJSON(t, ts, "/api/worlds/"+w.ID+"/versions", http.StatusOK, &versions)
 	if len(versions.Versions) != 1 {
 		t.Fatalf("a refused request wrote a version: %+v", versions)
+	}
+}
+
+func postJSON(t *testing.T, ts *testServer, path string, body any, status int, into any) {
+	t.Helper()
+	resp, b := ts.do(t, http.MethodPost, path, "", body)
+	if resp.StatusCode != status {
+		t.Fatalf("POST %s: %s %s", path, resp.Status, b)
+	}
+	if into != nil {
+		if err := json.Unmarshal(b, into); err != nil {
+			t.Fatalf("POST %s: %v", path, err)
+		}
 	}
 }

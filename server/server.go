@@ -132,6 +132,8 @@ func (s *Server) routes(mux interface {
 	mux.HandleFunc("GET /api/worlds/{id}/history", s.authed(s.getHistory))
 	mux.HandleFunc("GET /api/worlds/{id}/diff", s.authed(s.getDiff))
 	mux.HandleFunc("GET /api/worlds/{id}/nodes/{node}/blame", s.authed(s.getBlame))
+	mux.HandleFunc("POST /api/worlds/{id}/restore", s.authed(s.postRestore))
+	mux.HandleFunc("POST /api/worlds/{id}/revert", s.authed(s.postRevert))
 	mux.HandleFunc("POST /api/worlds/{id}/versions", s.authed(s.createVersion))
 	mux.HandleFunc("GET /api/worlds/{id}/versions", s.authed(s.listVersions))
 	mux.HandleFunc("GET /api/worlds/{id}/versions/{name}", s.authed(s.getVersion))

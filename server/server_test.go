@@ -405,6 +405,12 @@ func testSyncAuth(t *testing.T, open opener) {
 	editor, _ := ts.auth.Issue("ed", map[store.WorldID]auth.Role{store.WorldID(w.ID): auth.RoleEditor}, "", time.Hour)
 	other, _ := ts.auth.Issue("olga", map[store.WorldID]auth.Role{"00000000-0000-4000-8000-000000000000": auth.RoleOwner}, "", time.Hour)
 
+	for _, path := range []string{"/restore", "/revert", "/versions"} {
+		resp, body := ts.do(t, http.MethodPost, "/api/worlds/"+w.ID+path, viewer, map[string]string{"at": "x", "change": "x", "name": "x"})
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("viewer POST %s: %s %s, want 403", path, resp.Status, body)
+		}
+	}
 	o := dial(t, ts.wsURL("?token="+other), "olga")
 	send(t, o, doc, wire.TypeRequest, syncclient.NewReplica(doc).RequestMessage())
 	recvType(t, o, wire.TypeDocUnavailable)
