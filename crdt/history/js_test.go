@@ -171,10 +171,10 @@ func TestJSGoldenUpToDate(t *testing.T) {
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node not installed")
+		t.Fatal("node is required (make deps installs the test dependencies)")
 	}
 	if _, err := os.Stat("../../node_modules/@automerge/automerge/package.json"); err != nil {
-		t.Skip("no node_modules/@automerge/automerge (run npm install at the repository root)")
+		t.Fatal("no node_modules/@automerge/automerge: run make deps (npm install at the repository root)")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
