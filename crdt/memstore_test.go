@@ -174,3 +174,7 @@ func (m *memStore) GetVersion(context.Context, store.WorldID, string) (store.Ver
 func (m *memStore) ListVersions(context.Context, store.WorldID) ([]store.Version, error) {
 	return nil, nil
 }
+
+func (m *memStore) ListBranches(context.Context, store.WorldID) ([]store.World, error) {
+	return nil, nil
+}

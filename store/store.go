@@ -58,14 +58,25 @@ const (
 	KindLayer DocKind = "layer"
 )
 
-// World is a world's metadata row.
+// World is a world's metadata row. A main world has no Parent; a branch is
+// a world of its own (its own manifest, layers and documents) that records
+// the world it was forked from, under a name unique among that world's
+// branches.
 type World struct {
 	ID        WorldID
 	Name      string
 	Manifest  DocID // the world's manifest document
 	CreatedAt time.Time
 	CreatedBy string
-	Layers    []Layer // in display order; filled by GetWorld and ListWorlds
+	// Parent is the world this one branches from; "" for a main world.
+	Parent WorldID
+	// Branch is the branch's name, unique among Parent's branches; "" for
+	// a main world, and required for a branch.
+	Branch string
+	// ForkedAt is when the branch was forked from Parent, kept to the
+	// microsecond like every time; zero for a main world.
+	ForkedAt time.Time
+	Layers   []Layer // in display order; filled by GetWorld, ListWorlds and ListBranches
 }
 
 // Layer is a layer's metadata row.
@@ -157,11 +168,22 @@ type Store interface {
 	// and every layer's document must be among docs; a document's or layer's
 	// World may be left empty to mean w.ID. Each document's Changes must be
 	// ordinals 1..n with distinct hashes (ErrConflict otherwise).
+	//
+	// It stores w's Parent, Branch and ForkedAt. A branch (Parent set) needs
+	// a Branch name; a main world (Parent "") has neither a Branch nor a
+	// ForkedAt. It returns ErrNotFound if Parent is not an existing world,
+	// and ErrExists if Parent already has a branch named Branch. Nothing is
+	// written when it returns an error.
 	CreateWorld(ctx context.Context, w World, docs []NewDocument) error
 	// GetWorld returns one world with its layers, or ErrNotFound.
 	GetWorld(ctx context.Context, id WorldID) (World, error)
-	// ListWorlds returns every world with its layers, oldest first.
+	// ListWorlds returns every world, main worlds and branches, with its
+	// layers, oldest first.
 	ListWorlds(ctx context.Context) ([]World, error)
+	// ListBranches returns the worlds whose Parent is parent (its direct
+	// branches, not theirs) with their layers, oldest first. ErrNotFound if
+	// parent is unknown.
+	ListBranches(ctx context.Context, parent WorldID) ([]World, error)
 
 	// GetDocument returns a document's metadata, or ErrNotFound.
 	GetDocument(ctx context.Context, id DocID) (Document, error)

@@ -1,7 +1,18 @@
 package postgres
 
-// V1Schema creates schema version 1, as the first release left it.
-var V1Schema = []string{createVersion, steps[0], `INSERT INTO schema_version (version) VALUES (1)`}
+import "fmt"
+
+// LegacySchema returns the statements that create schema version v (1 or
+// 2), as the release that introduced it left it.
+func LegacySchema(v int) []string {
+	return append(append([]string{createVersion}, steps[:v]...),
+		fmt.Sprintf(`INSERT INTO schema_version (version) VALUES (%d)`, v))
+}
+
+// InsertLegacyWorld inserts a world row; its columns are those of versions
+// 1 and 2.
+const InsertLegacyWorld = `INSERT INTO worlds (id, name, manifest_doc, created_at, created_by)
+	VALUES ($1, $2, $3, $4, $5)`
 
 // AppendChangesSQL and AppendArgs insert a batch of changes; their columns
 // are those of version 1.

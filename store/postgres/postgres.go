@@ -10,9 +10,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"atelier/store"
@@ -79,4 +81,29 @@ func sqlState(err error) string {
 // expected, if known.
 func collect[T any](rows pgx.Rows, n int, scan func(sqlstore.Scanner) (T, error)) ([]T, error) {
 	return pgx.AppendRows(make([]T, 0, n), rows, func(r pgx.CollectableRow) (T, error) { return scan(r) })
+}
+
+// nullTime scans a nullable timestamptz column into t: NULL is the zero time.
+type nullTime struct{ t *time.Time }
+
+// ScanTimestamptz implements pgtype.TimestamptzScanner.
+func (n nullTime) ScanTimestamptz(v pgtype.Timestamptz) error {
+	if !v.Valid {
+		*n.t = time.Time{}
+		return nil
+	}
+	if v.InfinityModifier != pgtype.Finite {
+		return fmt.Errorf("timestamp is %s, want a finite time", v.InfinityModifier)
+	}
+	*n.t = v.Time
+	return nil
+}
+
+// orNull returns t for a nullable timestamptz column, or nil (NULL) for the
+// zero time.
+func orNull(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
 }

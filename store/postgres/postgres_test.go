@@ -101,7 +101,7 @@ func checkSchema(t *testing.T, schema string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = "changes_doc_received documents_id_world layers_world_position versions_world_created worlds_created_at"
+	want = "changes_doc_received documents_id_world layers_world_position versions_world_created worlds_created_at worlds_parent_branch"
 	if got := strings.Join(indexes, " "); got != want {
 		t.Fatalf("indexes in %s: %s; want %s", schema, got, want)
 	}
@@ -124,24 +124,34 @@ func checkSchema(t *testing.T, schema string) {
 	}
 }
 
-// TestMigrateFromV1 opens a schema that only knows version 1 and holds
-// data: Open must bring it to the current version in place.
+// TestMigrateFromV1 opens schemas that only know version 1 or 2 and hold
+// data: Open must bring them to the current version in place.
 func TestMigrateFromV1(t *testing.T) {
+	for from := 1; from < sqlstore.SchemaVersion; from++ {
+		t.Run(fmt.Sprintf("v%d", from), func(t *testing.T) { testMigrateFrom(t, from) })
+	}
+}
+
+func testMigrateFrom(t *testing.T, from int) {
 	ctx := context.Background()
 	schema, dsn := newSchema(t)
 	w, docs, snap := storetest.LegacyFixture()
+	var versions []store.Version
+	if from >= 2 {
+		versions = append(versions, storetest.LegacyVersion(w))
+	}
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	for _, ddl := range postgres.V1Schema {
+	for _, ddl := range postgres.LegacySchema(from) {
 		if _, err := conn.Exec(ctx, ddl); err != nil {
-			t.Fatalf("create version 1: %v", err)
+			t.Fatalf("create version %d: %v", from, err)
 		}
 	}
 	b := &pgx.Batch{}
-	b.Queue(sqlstore.InsertWorld, w.ID, w.Name, w.Manifest, w.CreatedAt, w.CreatedBy)
+	b.Queue(postgres.InsertLegacyWorld, w.ID, w.Name, w.Manifest, w.CreatedAt, w.CreatedBy)
 	for _, d := range docs {
 		b.Queue(sqlstore.InsertDocument, d.ID, w.ID, d.Kind)
 		b.Queue(postgres.AppendChangesSQL, postgres.AppendArgs(d.ID, d.Changes)...)
@@ -150,11 +160,17 @@ func TestMigrateFromV1(t *testing.T) {
 		b.Queue(sqlstore.InsertLayer, l.ID, w.ID, l.Name, l.Doc, l.Position)
 	}
 	b.Queue(sqlstore.UpsertSnapshot, snap.Doc, snap.Ordinal, sqlstore.EncodeHashes(snap.Heads), snap.Data, snap.CreatedAt)
+	for _, v := range versions {
+		b.Queue(sqlstore.InsertVersion, v.World, v.Name, v.CreatedAt, v.CreatedBy)
+		for _, d := range v.Docs {
+			b.Queue(sqlstore.InsertVersionDoc, v.World, v.Name, d.Doc, sqlstore.EncodeHashes(d.Heads), d.Ordinal)
+		}
+	}
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
-		t.Fatalf("write version 1: %v", err)
+		t.Fatalf("write version %d: %v", from, err)
 	}
 
-	storetest.CheckLegacy(t, openDSN(t, dsn), w, docs, snap)
+	storetest.CheckLegacy(t, openDSN(t, dsn), w, docs, snap, versions...)
 	checkSchema(t, schema)
 }
 

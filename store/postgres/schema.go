@@ -104,6 +104,18 @@ var steps = []string{
 		FOREIGN KEY (world_id, name) REFERENCES versions (world_id, name),
 		FOREIGN KEY (doc_id, world_id) REFERENCES documents (id, world_id)
 	);`,
+
+	// 3: branches. A main world's parent_world and forked_at are NULL, its
+	// branch_name ''. worlds_parent_branch makes a branch name unique under
+	// its parent and finds a world's branches. Adding the columns rewrites
+	// no rows (their defaults are constants); the foreign key scans worlds
+	// once, finding only NULLs.
+	`ALTER TABLE worlds
+		ADD COLUMN IF NOT EXISTS parent_world text REFERENCES worlds (id),
+		ADD COLUMN IF NOT EXISTS branch_name text NOT NULL DEFAULT '',
+		ADD COLUMN IF NOT EXISTS forked_at timestamptz;
+	CREATE UNIQUE INDEX IF NOT EXISTS worlds_parent_branch ON worlds (parent_world, branch_name)
+		WHERE parent_world IS NOT NULL;`,
 }
 
 // migrate brings the schema up to date in one transaction holding

@@ -92,8 +92,7 @@ func (s *Store) ListVersions(ctx context.Context, w store.WorldID) ([]store.Vers
 
 // worldMustExist returns ErrNotFound unless world w exists.
 func (s *Store) worldMustExist(ctx context.Context, w store.WorldID) error {
-	var world store.World
-	err := sqlstore.ScanWorld(s.pool.QueryRow(ctx, sqlstore.SelectWorld, w), &world, &world.CreatedAt)
+	_, err := scanWorld(s.pool.QueryRow(ctx, sqlstore.SelectWorld, w))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("world %s: %w", w, store.ErrNotFound)
 	}

@@ -12,14 +12,17 @@ import (
 )
 
 // CreateWorld implements store.Store. Every insert goes to the server in one
-// batch inside one transaction.
+// batch inside one transaction. The foreign key on parent_world refuses an
+// unknown parent, the unique index worlds_parent_branch a taken branch name;
+// the transaction then writes nothing.
 func (s *Store) CreateWorld(ctx context.Context, w store.World, docs []store.NewDocument) error {
 	docs, layers, err := sqlstore.CheckWorld(w, docs)
 	if err != nil {
 		return err
 	}
 	b := &pgx.Batch{}
-	b.Queue(sqlstore.InsertWorld, w.ID, w.Name, w.Manifest, w.CreatedAt, w.CreatedBy)
+	b.Queue(sqlstore.InsertWorld, w.ID, w.Name, w.Manifest, w.CreatedAt, w.CreatedBy,
+		sqlstore.NullParent(w), w.Branch, orNull(w.ForkedAt))
 	for _, d := range docs {
 		b.Queue(sqlstore.InsertDocument, d.ID, d.World, d.Kind)
 		if len(d.Changes) > 0 {
@@ -32,8 +35,11 @@ func (s *Store) CreateWorld(ctx context.Context, w store.World, docs []store.New
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		return tx.SendBatch(ctx, b).Close()
 	})
-	if sqlState(err) == uniqueViolation {
+	switch sqlState(err) {
+	case uniqueViolation:
 		return fmt.Errorf("create world %s: %w: %w", w.ID, store.ErrExists, err)
+	case foreignKeyViolation:
+		return fmt.Errorf("create world %s: parent world %s: %w: %w", w.ID, w.Parent, store.ErrNotFound, err)
 	}
 	if err != nil {
 		return fmt.Errorf("create world %s: %w", w.ID, err)
@@ -43,8 +49,7 @@ func (s *Store) CreateWorld(ctx context.Context, w store.World, docs []store.New
 
 // GetWorld implements store.Store.
 func (s *Store) GetWorld(ctx context.Context, id store.WorldID) (store.World, error) {
-	var w store.World
-	err := sqlstore.ScanWorld(s.pool.QueryRow(ctx, sqlstore.SelectWorld, id), &w, &w.CreatedAt)
+	w, err := scanWorld(s.pool.QueryRow(ctx, sqlstore.SelectWorld, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return w, fmt.Errorf("world %s: %w", id, store.ErrNotFound)
 	}
@@ -67,11 +72,7 @@ func (s *Store) ListWorlds(ctx context.Context) ([]store.World, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list worlds: %w", err)
 	}
-	worlds, err := collect(rows, 0, func(r sqlstore.Scanner) (store.World, error) {
-		var w store.World
-		err := sqlstore.ScanWorld(r, &w, &w.CreatedAt)
-		return w, err
-	})
+	worlds, err := collect(rows, 0, scanWorld)
 	if err != nil {
 		return nil, fmt.Errorf("list worlds: %w", err)
 	}
@@ -88,6 +89,31 @@ func (s *Store) ListWorlds(ctx context.Context) ([]store.World, error) {
 	return worlds, nil
 }
 
+// ListBranches implements store.Store.
+func (s *Store) ListBranches(ctx context.Context, parent store.WorldID) ([]store.World, error) {
+	rows, err := s.pool.Query(ctx, sqlstore.SelectBranches, parent)
+	if err != nil {
+		return nil, fmt.Errorf("branches of %s: %w", parent, err)
+	}
+	worlds, err := collect(rows, 0, scanWorld)
+	if err != nil {
+		return nil, fmt.Errorf("branches of %s: %w", parent, err)
+	}
+	if len(worlds) == 0 {
+		return nil, s.worldMustExist(ctx, parent)
+	}
+	// As in ListWorlds, layers are read after worlds.
+	if rows, err = s.pool.Query(ctx, sqlstore.SelectBranchLayers, parent); err != nil {
+		return nil, fmt.Errorf("branches of %s: layers: %w", parent, err)
+	}
+	layers, err := collect(rows, 0, sqlstore.ScanLayer)
+	if err != nil {
+		return nil, fmt.Errorf("branches of %s: layers: %w", parent, err)
+	}
+	sqlstore.AttachLayers(worlds, layers)
+	return worlds, nil
+}
+
 // GetDocument implements store.Store.
 func (s *Store) GetDocument(ctx context.Context, id store.DocID) (store.Document, error) {
 	d, err := sqlstore.ScanDocument(s.pool.QueryRow(ctx, sqlstore.SelectDocument, id))
@@ -98,4 +124,11 @@ func (s *Store) GetDocument(ctx context.Context, id store.DocID) (store.Document
 		return d, fmt.Errorf("document %s: %w", id, err)
 	}
 	return d, nil
+}
+
+// scanWorld scans a world row with this backend's timestamp targets.
+func scanWorld(r sqlstore.Scanner) (store.World, error) {
+	var w store.World
+	err := sqlstore.ScanWorld(r, &w, &w.CreatedAt, nullTime{&w.ForkedAt})
+	return w, err
 }

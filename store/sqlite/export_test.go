@@ -1,6 +1,9 @@
 package sqlite
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // Pragma returns the value of PRAGMA name on the writer connection, or on a
 // reader connection when reader is true.
@@ -14,8 +17,17 @@ func (s *Store) Pragma(ctx context.Context, name string, reader bool) (string, e
 	return v, err
 }
 
-// V1Schema creates schema version 1, as the first release left it.
-var V1Schema = []string{createVersion, steps[0], `INSERT INTO schema_version (version) VALUES (1)`}
+// LegacySchema returns the statements that create schema version v (1 or
+// 2), as the release that introduced it left it.
+func LegacySchema(v int) []string {
+	return append(append([]string{createVersion}, steps[:v]...),
+		fmt.Sprintf(`INSERT INTO schema_version (version) VALUES (%d)`, v))
+}
+
+// InsertLegacyWorld inserts a world row; its columns are those of versions
+// 1 and 2.
+const InsertLegacyWorld = `INSERT INTO worlds (id, name, manifest_doc, created_at, created_by)
+	VALUES ($1, $2, $3, $4, $5)`
 
 // InsertChange inserts a change row; its columns are those of version 1.
 const InsertChange = insertChange

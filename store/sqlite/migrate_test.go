@@ -3,6 +3,8 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,17 +15,30 @@ import (
 	"atelier/store/storetest"
 )
 
-// TestMigrateFromV1 opens a database that only knows schema version 1 and
-// holds data: Open must bring it to the current version in place.
+// TestMigrateFromV1 opens databases that only know schema version 1 or 2
+// and hold data: Open must bring them to the current version in place.
 func TestMigrateFromV1(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "v1.db")
+	for from := 1; from < sqlstore.SchemaVersion; from++ {
+		t.Run(fmt.Sprintf("v%d", from), func(t *testing.T) { testMigrateFrom(t, from) })
+	}
+}
+
+func testMigrateFrom(t *testing.T, from int) {
+	path := filepath.Join(t.TempDir(), fmt.Sprintf("v%d.db", from))
 	w, docs, snap := storetest.LegacyFixture()
-	writeV1(t, path, w, docs, snap)
+	var versions []store.Version
+	if from >= 2 {
+		versions = append(versions, storetest.LegacyVersion(w))
+	}
+	writeLegacy(t, path, from, w, docs, snap, versions)
 
 	s := openAt(t, path)
-	storetest.CheckLegacy(t, s, w, docs, snap)
+	storetest.CheckLegacy(t, s, w, docs, snap, versions...)
 	if v, err := s.Pragma(context.Background(), "integrity_check", true); err != nil || v != "ok" {
 		t.Fatalf("integrity_check = %q, %v", v, err)
+	}
+	if v, err := s.Pragma(context.Background(), "foreign_key_check", true); !errors.Is(err, sql.ErrNoRows) {
+		t.Fatalf("foreign_key_check = %q, %v; want no rows", v, err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
@@ -34,7 +49,7 @@ func TestMigrateFromV1(t *testing.T) {
 	if err := db.QueryRow(sqlstore.SelectSchemaVersion).Scan(&version); err != nil || version != sqlstore.SchemaVersion {
 		t.Fatalf("schema version %d, %v; want %d", version, err, sqlstore.SchemaVersion)
 	}
-	for _, name := range []string{"changes_doc_received", "documents_id_world", "versions", "version_docs"} {
+	for _, name := range []string{"changes_doc_received", "documents_id_world", "versions", "version_docs", "worlds_parent_branch"} {
 		var n int
 		if err := db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name = $1`, name).Scan(&n); err != nil || n != 1 {
 			t.Errorf("%s: %d in sqlite_master, %v; want 1", name, n, err)
@@ -76,9 +91,10 @@ func TestHistoryQueryPlans(t *testing.T) {
 	}
 }
 
-// writeV1 creates a version-1 database at path holding w, docs and snap,
-// written with version 1's statements.
-func writeV1(t *testing.T, path string, w store.World, docs []store.NewDocument, snap store.Snapshot) {
+// writeLegacy creates a database of schema version `version` at path holding
+// w, docs, snap and versions (which need version 2), written with that
+// version's statements.
+func writeLegacy(t *testing.T, path string, version int, w store.World, docs []store.NewDocument, snap store.Snapshot, versions []store.Version) {
 	t.Helper()
 	db := rawDB(t, path)
 	exec := func(query string, args ...any) {
@@ -87,10 +103,10 @@ func writeV1(t *testing.T, path string, w store.World, docs []store.NewDocument,
 			t.Fatalf("%s: %v", query, err)
 		}
 	}
-	for _, ddl := range sqlite.V1Schema {
+	for _, ddl := range sqlite.LegacySchema(version) {
 		exec(ddl)
 	}
-	exec(sqlstore.InsertWorld, w.ID, w.Name, w.Manifest, w.CreatedAt.UnixMicro(), w.CreatedBy)
+	exec(sqlite.InsertLegacyWorld, w.ID, w.Name, w.Manifest, w.CreatedAt.UnixMicro(), w.CreatedBy)
 	for _, d := range docs {
 		exec(sqlstore.InsertDocument, d.ID, w.ID, d.Kind)
 		for _, c := range d.Changes {
@@ -103,6 +119,12 @@ func writeV1(t *testing.T, path string, w store.World, docs []store.NewDocument,
 		exec(sqlstore.InsertLayer, l.ID, w.ID, l.Name, l.Doc, l.Position)
 	}
 	exec(sqlstore.UpsertSnapshot, snap.Doc, snap.Ordinal, sqlstore.EncodeHashes(snap.Heads), snap.Data, snap.CreatedAt.UnixMicro())
+	for _, v := range versions {
+		exec(sqlstore.InsertVersion, v.World, v.Name, v.CreatedAt.UnixMicro(), v.CreatedBy)
+		for _, d := range v.Docs {
+			exec(sqlstore.InsertVersionDoc, v.World, v.Name, d.Doc, sqlstore.EncodeHashes(d.Heads), d.Ordinal)
+		}
+	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}

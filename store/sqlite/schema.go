@@ -91,6 +91,16 @@ var steps = []string{
 		FOREIGN KEY (world_id, name) REFERENCES versions (world_id, name),
 		FOREIGN KEY (doc_id, world_id) REFERENCES documents (id, world_id)
 	) STRICT;`,
+
+	// 3: branches. A main world's parent_world and forked_at are NULL (a
+	// column added with REFERENCES must default to NULL), its branch_name
+	// ''. worlds_parent_branch makes a branch name unique under its parent
+	// and finds a world's branches.
+	`ALTER TABLE worlds ADD COLUMN parent_world TEXT REFERENCES worlds (id);
+	ALTER TABLE worlds ADD COLUMN branch_name TEXT NOT NULL DEFAULT '';
+	ALTER TABLE worlds ADD COLUMN forked_at INTEGER;
+	CREATE UNIQUE INDEX IF NOT EXISTS worlds_parent_branch ON worlds (parent_world, branch_name)
+		WHERE parent_world IS NOT NULL;`,
 }
 
 // migrate brings the schema up to date in one write transaction: the single

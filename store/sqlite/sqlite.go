@@ -166,6 +166,28 @@ func (m micros) Scan(src any) error {
 	return nil
 }
 
+// nullMicros scans a nullable timestamp column, stored as Unix
+// microseconds, into t: NULL is the zero time.
+type nullMicros struct{ t *time.Time }
+
+// Scan implements sql.Scanner.
+func (m nullMicros) Scan(src any) error {
+	if src == nil {
+		*m.t = time.Time{}
+		return nil
+	}
+	return micros(m).Scan(src)
+}
+
+// orNull returns t as Unix microseconds for a nullable timestamp column, or
+// nil (NULL) for the zero time.
+func orNull(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
 // isConstraint reports whether err is the SQLite constraint violation code
 // (an extended result code such as SQLITE_CONSTRAINT_UNIQUE).
 func isConstraint(err error, codes ...int) bool {

@@ -10,15 +10,17 @@ import (
 	"atelier/store/internal/sqlstore"
 )
 
-// CreateWorld implements store.Store.
+// CreateWorld implements store.Store. The foreign key on parent_world
+// refuses an unknown parent, the unique index worlds_parent_branch a taken
+// branch name; the transaction then writes nothing.
 func (s *Store) CreateWorld(ctx context.Context, w store.World, docs []store.NewDocument) error {
 	docs, layers, err := sqlstore.CheckWorld(w, docs)
 	if err != nil {
 		return err
 	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, sqlstore.InsertWorld,
-			w.ID, w.Name, w.Manifest, w.CreatedAt.UnixMicro(), w.CreatedBy)
+		_, err := tx.ExecContext(ctx, sqlstore.InsertWorld, w.ID, w.Name, w.Manifest,
+			w.CreatedAt.UnixMicro(), w.CreatedBy, sqlstore.NullParent(w), w.Branch, orNull(w.ForkedAt))
 		if err != nil {
 			return err
 		}
@@ -38,10 +40,12 @@ func (s *Store) CreateWorld(ctx context.Context, w store.World, docs []store.New
 		}
 		return nil
 	})
-	if isDuplicate(err) {
+	switch {
+	case isDuplicate(err):
 		return fmt.Errorf("create world %s: %w: %w", w.ID, store.ErrExists, err)
-	}
-	if err != nil {
+	case isMissingParent(err):
+		return fmt.Errorf("create world %s: parent world %s: %w: %w", w.ID, w.Parent, store.ErrNotFound, err)
+	case err != nil:
 		return fmt.Errorf("create world %s: %w", w.ID, err)
 	}
 	return nil
@@ -49,8 +53,7 @@ func (s *Store) CreateWorld(ctx context.Context, w store.World, docs []store.New
 
 // GetWorld implements store.Store.
 func (s *Store) GetWorld(ctx context.Context, id store.WorldID) (store.World, error) {
-	var w store.World
-	err := sqlstore.ScanWorld(s.r.QueryRowContext(ctx, sqlstore.SelectWorld, id), &w, micros{&w.CreatedAt})
+	w, err := scanWorld(s.r.QueryRowContext(ctx, sqlstore.SelectWorld, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return w, fmt.Errorf("world %s: %w", id, store.ErrNotFound)
 	}
@@ -73,11 +76,7 @@ func (s *Store) ListWorlds(ctx context.Context) ([]store.World, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list worlds: %w", err)
 	}
-	worlds, err := collect(rows, 0, func(r *sql.Rows) (store.World, error) {
-		var w store.World
-		err := sqlstore.ScanWorld(r, &w, micros{&w.CreatedAt})
-		return w, err
-	})
+	worlds, err := collect(rows, 0, scanWorlds)
 	if err != nil {
 		return nil, fmt.Errorf("list worlds: %w", err)
 	}
@@ -94,6 +93,31 @@ func (s *Store) ListWorlds(ctx context.Context) ([]store.World, error) {
 	return worlds, nil
 }
 
+// ListBranches implements store.Store.
+func (s *Store) ListBranches(ctx context.Context, parent store.WorldID) ([]store.World, error) {
+	rows, err := s.r.QueryContext(ctx, sqlstore.SelectBranches, parent)
+	if err != nil {
+		return nil, fmt.Errorf("branches of %s: %w", parent, err)
+	}
+	worlds, err := collect(rows, 0, scanWorlds)
+	if err != nil {
+		return nil, fmt.Errorf("branches of %s: %w", parent, err)
+	}
+	if len(worlds) == 0 {
+		return nil, s.worldMustExist(ctx, parent)
+	}
+	// As in ListWorlds, layers are read after worlds.
+	if rows, err = s.r.QueryContext(ctx, sqlstore.SelectBranchLayers, parent); err != nil {
+		return nil, fmt.Errorf("branches of %s: layers: %w", parent, err)
+	}
+	layers, err := collect(rows, 0, scanLayer)
+	if err != nil {
+		return nil, fmt.Errorf("branches of %s: layers: %w", parent, err)
+	}
+	sqlstore.AttachLayers(worlds, layers)
+	return worlds, nil
+}
+
 // GetDocument implements store.Store.
 func (s *Store) GetDocument(ctx context.Context, id store.DocID) (store.Document, error) {
 	d, err := sqlstore.ScanDocument(s.r.QueryRowContext(ctx, sqlstore.SelectDocument, id))
@@ -105,5 +129,14 @@ func (s *Store) GetDocument(ctx context.Context, id store.DocID) (store.Document
 	}
 	return d, nil
 }
+
+// scanWorld scans a world row with this backend's timestamp targets.
+func scanWorld(r sqlstore.Scanner) (store.World, error) {
+	var w store.World
+	err := sqlstore.ScanWorld(r, &w, micros{&w.CreatedAt}, nullMicros{&w.ForkedAt})
+	return w, err
+}
+
+func scanWorlds(r *sql.Rows) (store.World, error) { return scanWorld(r) }
 
 func scanLayer(r *sql.Rows) (store.Layer, error) { return sqlstore.ScanLayer(r) }

@@ -20,15 +20,26 @@ func LegacyFixture() (store.World, []store.NewDocument, store.Snapshot) {
 	return w, docs, snap
 }
 
+// LegacyVersion is a version of LegacyFixture's world w that a migration
+// test writes into a database of schema version 2 or later, and passes to
+// CheckLegacy.
+func LegacyVersion(w store.World) store.Version {
+	return newVersion(w, "before the upgrade", -time.Hour)
+}
+
 // CheckLegacy fails t unless s, opened on a database that an older schema
-// version wrote LegacyFixture's w, docs and snap into, serves them intact
-// and supports everything the current schema adds.
-func CheckLegacy(t *testing.T, s store.Store, w store.World, docs []store.NewDocument, snap store.Snapshot) {
+// version wrote LegacyFixture's w, docs and snap (and versions, if that
+// schema had them) into, serves them intact and supports everything the
+// current schema adds.
+func CheckLegacy(t *testing.T, s store.Store, w store.World, docs []store.NewDocument, snap store.Snapshot, versions ...store.Version) {
 	t.Helper()
 	ctx := context.Background()
 	got, err := s.GetWorld(ctx, w.ID)
 	checkErr(t, err, nil)
 	checkWorld(t, got, w)
+	if got.Parent != "" || got.Branch != "" || !got.ForkedAt.IsZero() {
+		t.Fatalf("an older world reads with branch fields %q %q %v", got.Parent, got.Branch, got.ForkedAt)
+	}
 	for _, d := range docs {
 		cs, err := s.Changes(ctx, d.ID, 1, 0)
 		checkErr(t, err, nil)
@@ -50,11 +61,20 @@ func CheckLegacy(t *testing.T, s store.Store, w store.World, docs []store.NewDoc
 	if o, err := s.OrdinalAt(ctx, doc, all[2].ReceivedAt); err != nil || o != 3 {
 		t.Fatalf("OrdinalAt = %d, %v; want 3", o, err)
 	}
+	for _, v := range versions {
+		mustGetVersion(t, s, v)
+	}
 	v := newVersion(w, "after the upgrade", 0)
 	checkErr(t, s.CreateVersion(ctx, v), nil)
 	vs, err := s.ListVersions(ctx, w.ID)
 	checkErr(t, err, nil)
-	checkVersions(t, vs, []store.Version{v})
+	checkVersions(t, vs, append(versions[:len(versions):len(versions)], v))
 	checkErr(t, s.AppendChanges(ctx, doc, changes(doc, 6, 7)), nil)
 	checkIndex(t, mustIndex(t, s, doc), changes(doc, 1, 7))
+
+	b, bdocs := newBranch(w, "after the upgrade", time.Hour, "ground")
+	mustCreateWorld(t, s, b, bdocs)
+	checkWorlds(t, mustListBranches(t, s, w.ID), []store.World{b})
+	b2, b2docs := newBranch(w, "after the upgrade", 2*time.Hour, "ground")
+	checkErr(t, s.CreateWorld(ctx, b2, b2docs), store.ErrExists)
 }

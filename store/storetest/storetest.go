@@ -30,6 +30,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CreateAndGetWorld", testCreateAndGetWorld},
 		{"ListWorlds", testListWorlds},
 		{"CreateWorldErrors", testCreateWorldErrors},
+		{"Branches", testBranches},
+		{"CreateBranchErrors", testCreateBranchErrors},
 		{"NotFound", testNotFound},
 		{"AppendContinuity", testAppendContinuity},
 		{"RoundTrip", testRoundTrip},

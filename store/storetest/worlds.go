@@ -9,9 +9,13 @@ import (
 	"atelier/store"
 )
 
-// wantWorld is w as GetWorld returns it: layers in position order.
+// wantWorld is w as GetWorld returns it: times to the microsecond in UTC
+// (a zero ForkedAt stays zero), layers in position order.
 func wantWorld(w store.World) store.World {
 	w.CreatedAt = instant(w.CreatedAt)
+	if !w.ForkedAt.IsZero() {
+		w.ForkedAt = instant(w.ForkedAt)
+	}
 	layers := make([]store.Layer, len(w.Layers))
 	for _, l := range w.Layers {
 		layers[l.Position] = l
@@ -205,6 +209,7 @@ func testNotFound(t *testing.T, s store.Store) {
 		call func() error
 	}{
 		{"GetWorld", func() error { _, err := s.GetWorld(ctx, newWorldID()); return err }},
+		{"ListBranches", func() error { _, err := s.ListBranches(ctx, newWorldID()); return err }},
 		{"GetDocument", func() error { _, err := s.GetDocument(ctx, missing); return err }},
 		{"AppendChanges", func() error { return s.AppendChanges(ctx, missing, changes(missing, 1, 2)) }},
 		{"AppendChanges empty", func() error { return s.AppendChanges(ctx, missing, nil) }},

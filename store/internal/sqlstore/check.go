@@ -32,10 +32,13 @@ func CheckBatch(doc store.DocID, first int64, changes []store.Change) error {
 
 // CheckWorld validates a CreateWorld request before anything is written: the
 // manifest and every layer's document must be among docs, documents and
-// layers must belong to w (or leave World empty), and each document's
-// initial changes must be the log's first ordinals. It returns docs and
-// layers with World filled in.
+// layers must belong to w (or leave World empty), each document's initial
+// changes must be the log's first ordinals, and the branch fields must
+// agree (see checkBranch). It returns docs and layers with World filled in.
 func CheckWorld(w store.World, docs []store.NewDocument) ([]store.NewDocument, []store.Layer, error) {
+	if err := checkBranch(w); err != nil {
+		return nil, nil, fmt.Errorf("create world %s: %w", w.ID, err)
+	}
 	byID := make(map[store.DocID]bool, len(docs))
 	out := make([]store.NewDocument, len(docs))
 	for i, d := range docs {
@@ -64,6 +67,34 @@ func CheckWorld(w store.World, docs []store.NewDocument) ([]store.NewDocument, [
 		layers[i] = l
 	}
 	return out, layers, nil
+}
+
+// checkBranch checks w's branch fields: a branch names its branch, a main
+// world has neither a branch name nor a fork time, and no world is its own
+// parent (it does not exist yet, so that is ErrNotFound; the foreign key
+// alone would accept the row that satisfies itself). An unknown parent and
+// a taken branch name are left to the foreign key and the unique index.
+func checkBranch(w store.World) error {
+	switch {
+	case w.Parent == "" && w.Branch != "":
+		return fmt.Errorf("branch name %q without a parent world", w.Branch)
+	case w.Parent == "" && !w.ForkedAt.IsZero():
+		return errors.New("fork time without a parent world")
+	case w.Parent != "" && w.Branch == "":
+		return fmt.Errorf("branch of %s has no branch name", w.Parent)
+	case w.Parent != "" && w.Parent == w.ID:
+		return fmt.Errorf("parent world %s is the world itself: %w", w.Parent, store.ErrNotFound)
+	}
+	return nil
+}
+
+// NullParent returns w's parent_world argument: nil (NULL) for a main world,
+// so the foreign key and the unique index worlds_parent_branch skip it.
+func NullParent(w store.World) any {
+	if w.Parent == "" {
+		return nil
+	}
+	return string(w.Parent)
 }
 
 // Arrange returns the changes found for doc in the order of ordinals, or

@@ -11,13 +11,17 @@ type Scanner interface {
 	Scan(dest ...any) error
 }
 
-// ScanWorld scans a row of SelectWorld or SelectWorlds. createdAt is the
-// backend's scan target for the created_at column; it must fill w.CreatedAt.
-func ScanWorld(sc Scanner, w *store.World, createdAt any) error {
-	if err := sc.Scan(&w.ID, &w.Name, &w.Manifest, createdAt, &w.CreatedBy); err != nil {
+// ScanWorld scans a row of SelectWorld, SelectWorlds or SelectBranches.
+// createdAt and forkedAt are the backend's scan targets for the created_at
+// and forked_at columns; they must fill w.CreatedAt and w.ForkedAt, the
+// latter with the zero time when the column is NULL.
+func ScanWorld(sc Scanner, w *store.World, createdAt, forkedAt any) error {
+	err := sc.Scan(&w.ID, &w.Name, &w.Manifest, createdAt, &w.CreatedBy, &w.Parent, &w.Branch, forkedAt)
+	if err != nil {
 		return fmt.Errorf("scan world: %w", err)
 	}
 	w.CreatedAt = w.CreatedAt.UTC()
+	w.ForkedAt = w.ForkedAt.UTC()
 	return nil
 }
 

@@ -10,13 +10,15 @@ package sqlstore
 
 // SchemaVersion is the schema version this code reads and writes. Each
 // backend's migrations bring a database up to it.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // Column lists, in the order the Scan functions expect them.
 const (
-	worldCols    = `id, name, manifest_doc, created_at, created_by`
-	layerCols    = `id, world_id, name, doc_id, position`
-	documentCols = `id, world_id, kind`
+	worldCols = `id, name, manifest_doc, created_at, created_by, parent_world, branch_name, forked_at`
+	// selectWorldCols reads worldCols; a main world's NULL parent reads as "".
+	selectWorldCols = `id, name, manifest_doc, created_at, created_by, COALESCE(parent_world, ''), branch_name, forked_at`
+	layerCols       = `id, world_id, name, doc_id, position`
+	documentCols    = `id, world_id, kind`
 	// ChangeCols are the columns ScanChange reads, for backend-specific queries.
 	ChangeCols = `ordinal, hash, deps, actor, seq, start_op, time, message, user_name, received_at, raw`
 	metaCols   = `ordinal, hash, deps, actor, seq, size`
@@ -34,21 +36,33 @@ const (
 	// UpdateSchemaVersion records the version after a migration.
 	UpdateSchemaVersion = `UPDATE schema_version SET version = $1`
 
-	// InsertWorld inserts a world row.
-	InsertWorld = `INSERT INTO worlds (` + worldCols + `) VALUES ($1, $2, $3, $4, $5)`
+	// InsertWorld inserts a world row. A main world's parent_world and
+	// forked_at are NULL (see NullParent); the foreign key on parent_world
+	// refuses an unknown parent and the unique index worlds_parent_branch a
+	// second branch of one name.
+	InsertWorld = `INSERT INTO worlds (` + worldCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 	// InsertLayer inserts a layer row.
 	InsertLayer = `INSERT INTO layers (` + layerCols + `) VALUES ($1, $2, $3, $4, $5)`
 	// InsertDocument inserts a document row.
 	InsertDocument = `INSERT INTO documents (` + documentCols + `) VALUES ($1, $2, $3)`
 
 	// SelectWorld reads one world row by id.
-	SelectWorld = `SELECT ` + worldCols + ` FROM worlds WHERE id = $1`
+	SelectWorld = `SELECT ` + selectWorldCols + ` FROM worlds WHERE id = $1`
 	// SelectWorlds reads every world row, oldest first.
-	SelectWorlds = `SELECT ` + worldCols + ` FROM worlds ORDER BY created_at, id`
+	SelectWorlds = `SELECT ` + selectWorldCols + ` FROM worlds ORDER BY created_at, id`
+	// SelectBranches reads the rows of one world's branches, oldest first,
+	// finding them through worlds_parent_branch.
+	SelectBranches = `SELECT ` + selectWorldCols + ` FROM worlds
+		WHERE parent_world = $1 ORDER BY created_at, id`
 	// SelectWorldLayers reads one world's layers in display order.
 	SelectWorldLayers = `SELECT ` + layerCols + ` FROM layers WHERE world_id = $1 ORDER BY position, id`
 	// SelectLayers reads every layer, each world's in display order.
 	SelectLayers = `SELECT ` + layerCols + ` FROM layers ORDER BY world_id, position, id`
+	// SelectBranchLayers reads the layers of one world's branches, each
+	// branch's in display order.
+	SelectBranchLayers = `SELECT ` + layerCols + ` FROM layers
+		WHERE world_id IN (SELECT id FROM worlds WHERE parent_world = $1)
+		ORDER BY world_id, position, id`
 	// SelectDocument reads one document row by id.
 	SelectDocument = `SELECT ` + documentCols + ` FROM documents WHERE id = $1`
 
