@@ -268,3 +268,64 @@ func postJSON(t *testing.T, ts *testServer, path string, body any, status int, i
 		}
 	}
 }
+
+// Branches: fork, edit both sides concurrently, preview, merge: both
+// sides' edits survive.
+func TestBranches(t *testing.T) { bothStores(t, testBranches) }
+
+func testBranches(t *testing.T, open opener) {
+	ts := startServerOn(t, open, "", server.Config{})
+	w := ts.createWorld(t, "", "Harbor")
+	main := newLayerEditor(t, ts, w.Layers[0].URL, "alice")
+	main.addNode("Crate")
+	var b struct {
+		ID     string
+		Parent string
+		Layers []struct{ URL string }
+	}
+	postJSON(t, ts, "/api/worlds/"+w.ID+"/branches", map[string]string{"name": "night-lighting"}, http.StatusCreated, &b)
+	if b.Parent != w.ID || len(b.Layers) != 1 {
+		t.Fatalf("branch %+v", b)
+	}
+	if n := nodeCount(t, ts, b.ID, time.Now().UTC().Format(time.RFC3339Nano)); n != 1 {
+		t.Fatalf("branch starts with %d nodes, want the parent's 1", n)
+	}
+	side := newLayerEditor(t, ts, b.Layers[0].URL, "bob")
+	side.addNode("Lamp")  // on the branch
+	main.addNode("Fence") // concurrently on main
+	var preview struct {
+		Layers []struct {
+			Diff scene.TreeDiff `json:"diff"`
+		} `json:"layers"`
+	}
+	getJSON(t, ts, "/api/worlds/"+w.ID+"/branches/"+b.ID+"/merge-preview", http.StatusOK, &preview)
+	if len(preview.Layers) != 1 || len(preview.Layers[0].Diff.Added) != 1 || len(preview.Layers[0].Diff.Removed) != 0 {
+		t.Fatalf("preview %+v", preview)
+	}
+	postJSON(t, ts, "/api/worlds/"+w.ID+"/branches/"+b.ID+"/merge", nil, http.StatusOK, nil)
+	if n := nodeCount(t, ts, w.ID, time.Now().UTC().Format(time.RFC3339Nano)); n != 3 {
+		t.Fatalf("after merge main has %d nodes, want Crate, Fence and Lamp", n)
+	}
+	var list struct{ Branches []struct{ ID string } }
+	getJSON(t, ts, "/api/worlds/"+w.ID+"/branches", http.StatusOK, &list)
+	if len(list.Branches) != 1 || list.Branches[0].ID != b.ID {
+		t.Fatalf("branches %+v", list)
+	}
+	for _, tc := range []struct {
+		method, path string
+		body         any
+		status       int
+	}{
+		{"POST", "/api/worlds/" + w.ID + "/branches", map[string]string{"name": "night-lighting"}, 409},
+		{"POST", "/api/worlds/" + w.ID + "/branches", map[string]string{"name": ""}, 400},
+		{"POST", "/api/worlds/" + w.ID + "/branches", map[string]string{"name": "x", "from": "nope"}, 404},
+		{"POST", "/api/worlds/" + w.ID + "/branches/" + w.ID + "/merge", nil, 400},
+		{"POST", "/api/worlds/" + b.ID + "/branches/" + w.ID + "/merge", nil, 400},
+		{"GET", "/api/worlds/" + w.ID + "/branches/" + uuid.NewString() + "/merge-preview", nil, 404},
+	} {
+		resp, body := ts.do(t, tc.method, tc.path, "", tc.body)
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s %s: %s %s, want %d", tc.method, tc.path, resp.Status, body, tc.status)
+		}
+	}
+}
