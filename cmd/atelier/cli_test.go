@@ -27,8 +27,8 @@ func TestHistoryCommands(t *testing.T) {
 	cli := func(args ...string) (string, error) {
 		var out, errOut bytes.Buffer
 		full := append([]string{args[0]}, "--server", srv.base)
-		if args[0] == "version" {
-			full = []string{"version", args[1], "--server", srv.base}
+		if args[0] == "version" || args[0] == "branch" {
+			full = []string{args[0], args[1], "--server", srv.base}
 			args = args[1:]
 		}
 		err := run(context.Background(), append(full, args[1:]...), &out, &errOut)
@@ -48,6 +48,24 @@ func TestHistoryCommands(t *testing.T) {
 	}
 	if out, err := cli("show", w.ID); err != nil || !strings.Contains(out, "layer Main (0 nodes)") {
 		t.Fatalf("show: %v %s", err, out)
+	}
+	if out, err := cli("diff", "--from", "alpha", w.ID); err != nil || !strings.Contains(out, `"added": []`) {
+		t.Fatalf("diff: %v %s", err, out)
+	}
+	if out, err := cli("restore", "--at", "alpha", w.ID); err != nil || !strings.Contains(out, `"layers"`) {
+		t.Fatalf("restore: %v %s", err, out)
+	}
+	if out, err := cli("branch", "create", w.ID, "night"); err != nil || !strings.Contains(out, `"branch": "night"`) {
+		t.Fatalf("branch create: %v %s", err, out)
+	}
+	if out, err := cli("branch", "list", w.ID); err != nil || !strings.Contains(out, "night") {
+		t.Fatalf("branch list: %v %s", err, out)
+	}
+	if _, err := cli("revert", w.ID, "nothex"); err == nil || !strings.Contains(err.Error(), "400") {
+		t.Fatalf("revert of a bad hash: %v", err)
+	}
+	if _, err := cli("blame", w.ID, "00000000-0000-4000-8000-000000000001"); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Fatalf("blame of an unknown node: %v", err)
 	}
 	if _, err := cli("show", "00000000-0000-4000-8000-000000000000"); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Fatalf("show of an unknown world: %v", err)

@@ -3,7 +3,8 @@
 //	atelier serve    run the server (SQLite under ./data by default)
 //	atelier token    print a bearer token for a user and world
 //	atelier loadgen  load-test a running server over websockets
-//	atelier history, show, version: clients of a running server's history API
+//	atelier history, show, diff, restore, revert, blame, version, branch:
+//	                 clients of a running server's history API
 //
 // This package is wiring only: flags, configuration, choosing the store.
 package main
@@ -46,6 +47,11 @@ commands:
   history   a world's timeline, newest first
   show      a world's scene tree, now or at a version (--at)
   version   create or list named versions
+  diff      what changed between two versions
+  restore   make the world (or nodes, properties) equal to a version
+  revert    undo one change
+  blame     which change last set each property of a node
+  branch    create, list, preview or merge branches
 
 Run "atelier <command> -h" for a command's flags.
 `
@@ -68,6 +74,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runShow(ctx, args[1:], stdout, stderr)
 	case "version":
 		return runVersion(ctx, args[1:], stdout, stderr)
+	case "diff":
+		return runDiff(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return runRestore(ctx, args[1:], stdout, stderr)
+	case "revert":
+		return runRevert(ctx, args[1:], stdout, stderr)
+	case "blame":
+		return runBlame(ctx, args[1:], stdout, stderr)
+	case "branch":
+		return runBranch(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
