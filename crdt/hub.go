@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -170,6 +171,9 @@ func (h *Hub) MaterializeAt(ctx context.Context, id store.DocID, upTo int64, hea
 	for i, x := range heads {
 		hs[i] = automerge.ChangeHash(x)
 	}
+	if sameHeads(doc.Heads(), hs) {
+		return doc, nil // the prefix is exactly the version: no fork needed
+	}
 	return doc.Fork(hs...)
 }
 
@@ -233,3 +237,16 @@ func (h *Hub) compactor(ctx context.Context) {
 
 // released notes that a document dropped its automerge materialization.
 func (h *Hub) released() { h.freed.Store(true) }
+
+// sameHeads reports whether a and b hold the same hashes, in any order.
+func sameHeads(a, b []automerge.ChangeHash) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
