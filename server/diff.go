@@ -39,13 +39,14 @@ func (s *Server) getDiff(w http.ResponseWriter, r *http.Request, p auth.Principa
 		Layers []layerDiffJSON `json:"layers"`
 	}{From: q.Get("from"), To: q.Get("to"), Layers: []layerDiffJSON{}}
 	for _, l := range wd.Layers {
-		a, err := s.layerTree(r.Context(), l.Doc, from)
-		if err != nil {
-			s.writeError(w, fmt.Errorf("layer %s: %w", l.ID, err))
-			return
-		}
-		b, err := s.layerTree(r.Context(), l.Doc, to)
-		if err != nil {
+		// The two sides are independent: materialize them in parallel.
+		var a *scene.Tree
+		var errA error
+		done := make(chan struct{})
+		go func() { defer close(done); a, errA = s.layerTree(r.Context(), l.Doc, from) }()
+		b, errB := s.layerTree(r.Context(), l.Doc, to)
+		<-done
+		if err := firstErr(errA, errB); err != nil {
 			s.writeError(w, fmt.Errorf("layer %s: %w", l.ID, err))
 			return
 		}
