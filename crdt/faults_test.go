@@ -174,6 +174,9 @@ func TestStorageFailureReloads(t *testing.T) {
 	waitFailed(t, a.peer, crdt.ErrStorage)
 	waitFailed(t, b.peer, crdt.ErrStorage)
 	fs.fail.Store(false)
+	// The broken document closes once its queue is empty; a client that
+	// reconnects after that finds it reloaded from the store.
+	syncUntil(t, func() bool { return e.hub.OpenDocuments() == 0 })
 	c := newClient(t, e.hub, e.layer, "alice-again", crdt.AccessWrite)
 	c.doc = a.doc
 	c.ss = automerge.NewSyncState(c.doc)
