@@ -23,10 +23,6 @@ func baseDSN() string { return pgtest.BaseDSN() }
 
 func newSchema(tb testing.TB) (name, dsn string) { return pgtest.Schema(tb) }
 
-func withSearchPath(tb testing.TB, dsn, schema string) string {
-	return pgtest.WithSearchPath(tb, dsn, schema)
-}
-
 // openTest opens a store in a fresh schema and closes it when tb ends,
 // before the schema is dropped.
 func openTest(tb testing.TB) *postgres.Store {

@@ -72,47 +72,44 @@ func (s *Store) GetWorld(ctx context.Context, id store.WorldID) (store.World, er
 
 // ListWorlds implements store.Store.
 func (s *Store) ListWorlds(ctx context.Context) ([]store.World, error) {
-	rows, err := s.r.QueryContext(ctx, sqlstore.SelectWorlds)
+	worlds, err := s.worldsWithLayers(ctx, sqlstore.SelectWorlds, sqlstore.SelectLayers)
 	if err != nil {
 		return nil, fmt.Errorf("list worlds: %w", err)
 	}
-	worlds, err := collect(rows, 0, scanWorlds)
-	if err != nil {
-		return nil, fmt.Errorf("list worlds: %w", err)
-	}
-	// Layers are read after worlds: a world created in between has its
-	// layers ignored, and every listed world's layers are already committed.
-	if rows, err = s.r.QueryContext(ctx, sqlstore.SelectLayers); err != nil {
-		return nil, fmt.Errorf("list worlds: layers: %w", err)
-	}
-	layers, err := collect(rows, 0, scanLayer)
-	if err != nil {
-		return nil, fmt.Errorf("list worlds: layers: %w", err)
-	}
-	sqlstore.AttachLayers(worlds, layers)
 	return worlds, nil
 }
 
 // ListBranches implements store.Store.
 func (s *Store) ListBranches(ctx context.Context, parent store.WorldID) ([]store.World, error) {
-	rows, err := s.r.QueryContext(ctx, sqlstore.SelectBranches, parent)
-	if err != nil {
-		return nil, fmt.Errorf("branches of %s: %w", parent, err)
-	}
-	worlds, err := collect(rows, 0, scanWorlds)
+	worlds, err := s.worldsWithLayers(ctx, sqlstore.SelectBranches, sqlstore.SelectBranchLayers, parent)
 	if err != nil {
 		return nil, fmt.Errorf("branches of %s: %w", parent, err)
 	}
 	if len(worlds) == 0 {
 		return nil, s.worldMustExist(ctx, parent)
 	}
-	// As in ListWorlds, layers are read after worlds.
-	if rows, err = s.r.QueryContext(ctx, sqlstore.SelectBranchLayers, parent); err != nil {
-		return nil, fmt.Errorf("branches of %s: layers: %w", parent, err)
+	return worlds, nil
+}
+
+// worldsWithLayers reads the worlds one query selects, then the layers the
+// other selects (with the same arguments), and attaches them. Layers are
+// read after worlds: a world created in between has its layers ignored,
+// and every listed world's layers are already committed.
+func (s *Store) worldsWithLayers(ctx context.Context, worldsQuery, layersQuery string, args ...any) ([]store.World, error) {
+	rows, err := s.r.QueryContext(ctx, worldsQuery, args...)
+	if err != nil {
+		return nil, err
+	}
+	worlds, err := collect(rows, 0, scanWorlds)
+	if err != nil || len(worlds) == 0 {
+		return worlds, err
+	}
+	if rows, err = s.r.QueryContext(ctx, layersQuery, args...); err != nil {
+		return nil, fmt.Errorf("layers: %w", err)
 	}
 	layers, err := collect(rows, 0, scanLayer)
 	if err != nil {
-		return nil, fmt.Errorf("branches of %s: layers: %w", parent, err)
+		return nil, fmt.Errorf("layers: %w", err)
 	}
 	sqlstore.AttachLayers(worlds, layers)
 	return worlds, nil
