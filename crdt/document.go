@@ -351,6 +351,12 @@ func (d *Document) detach(dp *docPeer) {
 		return
 	}
 	delete(d.peers, id)
+	d.forgetSender(id)
+}
+
+// forgetSender removes id from the senders of every pending change and
+// drops the changes no one else sent.
+func (d *Document) forgetSender(id PeerID) {
 	for h, pc := range d.pending {
 		pc.senders = slices.DeleteFunc(pc.senders, func(s PeerID) bool { return s == id })
 		if len(pc.senders) == 0 {

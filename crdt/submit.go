@@ -53,24 +53,27 @@ func (d *Document) submit(ev event) {
 	}
 	dp := &docPeer{p: ev.peer, access: AccessWrite}
 	mark, staged := d.g.Mark(), len(d.batch.staged)
-	pm, err := d.ingest(dp, ev.data)
+	pm, err := d.ingest(dp, ev.data) // on error, ingest has undone its own staging
 	if err == nil {
-		for _, h := range pm.hashes {
-			if !d.g.Has(h) {
-				err = fmt.Errorf("%w: change %s depends on changes the document does not have", ErrBadChange, h)
-				break
-			}
+		if missing := d.missing(pm.hashes); missing != nil {
+			err = fmt.Errorf("%w: change %s depends on changes the document does not have", ErrBadChange, *missing)
+			d.unstage(mark, staged, dp.p.ID())
 		}
 	}
 	if err != nil {
-		for h, pc := range d.pending {
-			if len(pc.senders) == 1 && pc.senders[0] == dp.p.ID() {
-				d.dropPending(h)
-			}
-		}
-		d.unstage(mark, staged, dp.p.ID())
+		d.forgetSender(dp.p.ID()) // its changes still waiting for dependencies
 		ev.done <- err
 		return
 	}
 	d.batch.submits = append(d.batch.submits, ev.done)
+}
+
+// missing returns the first of hs the graph does not hold, or nil.
+func (d *Document) missing(hs []Hash) *Hash {
+	for i := range hs {
+		if !d.g.Has(hs[i]) {
+			return &hs[i]
+		}
+	}
+	return nil
 }
