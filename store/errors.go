@@ -10,6 +10,7 @@ var (
 	// ErrExists means an id being created is already taken.
 	ErrExists = errors.New("store: already exists")
 	// ErrConflict means an append does not continue the log (ordinal gap or
-	// reuse, or a duplicate change hash); nothing was written.
+	// reuse, or a duplicate change hash), or touches would leave a gap;
+	// nothing was written.
 	ErrConflict = errors.New("store: conflicting append")
 )

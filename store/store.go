@@ -16,6 +16,10 @@
 //     document can be materialized without replaying every change. Writing a
 //     snapshot is compaction; it never removes change rows, because the full
 //     history is the product.
+//   - touches: what each change touched (nodes, properties), as the server's
+//     history index encoded it, so a page of history is described without
+//     replaying the log. The store keeps them as opaque bytes, and keeps the
+//     changes that have one a prefix of the log (1..TouchedUpTo).
 //
 // Durability: AppendChanges returns only after the rows are committed. The sync
 // engine acknowledges a change to no peer before that.
@@ -136,6 +140,13 @@ type Snapshot struct {
 	CreatedAt time.Time
 }
 
+// Touch is the encoded description of what one change touched. The store
+// does not read Data; the server's history index writes and reads it.
+type Touch struct {
+	Ordinal int64 // the change's ordinal in its document's log
+	Data    []byte
+}
+
 // Version is a named version of a world: the heads of each of its
 // documents when it was made, and the ordinal each document's log had then
 // (every change of the version is at or below it, so the version can be
@@ -213,6 +224,24 @@ type Store interface {
 	// OrdinalAt returns the highest ordinal of a change received at or
 	// before t (0 when none was). ErrNotFound if the document is unknown.
 	OrdinalAt(ctx context.Context, doc DocID, t time.Time) (int64, error)
+
+	// PutTouches stores the touches of some of doc's changes, one per
+	// change, in ordinal order. The ordinals must be consecutive and the
+	// first at most TouchedUpTo+1, so that the changes with a touch always
+	// form a prefix of the log (ErrConflict otherwise). A touch already
+	// stored is kept as it was, so writing touches again is harmless and
+	// concurrent writers of the same touches both succeed. ErrNotFound if
+	// the document or one of the changes is unknown. Nothing is written
+	// when it returns an error.
+	PutTouches(ctx context.Context, doc DocID, touches []Touch) error
+	// Touches returns the stored touches with from <= Ordinal <= to, in
+	// ordinal order; to <= 0 means "to the end". A change without a stored
+	// touch is absent. ErrNotFound if the document is unknown.
+	Touches(ctx context.Context, doc DocID, from, to int64) ([]Touch, error)
+	// TouchedUpTo returns the highest ordinal n such that the touches of
+	// changes 1..n are stored (0 when none are). ErrNotFound if the
+	// document is unknown.
+	TouchedUpTo(ctx context.Context, doc DocID) (int64, error)
 
 	// CreateVersion records a named version of a world. ErrExists if the
 	// world already has a version of that name; ErrNotFound if the world or

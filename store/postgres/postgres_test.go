@@ -87,7 +87,7 @@ func checkSchema(t *testing.T, schema string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "changes documents layers schema_version snapshots version_docs versions worlds"
+	want := "changes documents layers schema_version snapshots touches version_docs versions worlds"
 	if got := strings.Join(tables, " "); got != want {
 		t.Fatalf("tables in %s: %s; want %s", schema, got, want)
 	}
@@ -120,8 +120,8 @@ func checkSchema(t *testing.T, schema string) {
 	}
 }
 
-// TestMigrateFromV1 opens schemas that only know version 1 or 2 and hold
-// data: Open must bring them to the current version in place.
+// TestMigrateFromV1 opens schemas that only know an older version (1, 2
+// or 3) and hold data: Open must bring them to the current version in place.
 func TestMigrateFromV1(t *testing.T) {
 	for from := 1; from < sqlstore.SchemaVersion; from++ {
 		t.Run(fmt.Sprintf("v%d", from), func(t *testing.T) { testMigrateFrom(t, from) })

@@ -116,6 +116,17 @@ var steps = []string{
 		ADD COLUMN IF NOT EXISTS forked_at timestamptz;
 	CREATE UNIQUE INDEX IF NOT EXISTS worlds_parent_branch ON worlds (parent_world, branch_name)
 		WHERE parent_world IS NOT NULL;`,
+
+	// 4: what each change touched, as the history index encoded it. A touch
+	// belongs to a change (the foreign key). Creating the empty table locks
+	// changes only for the instant the foreign key is added.
+	`CREATE TABLE IF NOT EXISTS touches (
+		doc_id  text NOT NULL,
+		ordinal bigint NOT NULL,
+		data    bytea NOT NULL,
+		PRIMARY KEY (doc_id, ordinal),
+		FOREIGN KEY (doc_id, ordinal) REFERENCES changes (doc_id, ordinal)
+	);`,
 }
 
 // migrate brings the schema up to date in one transaction holding

@@ -17,15 +17,15 @@ func (s *Store) Pragma(ctx context.Context, name string, reader bool) (string, e
 	return v, err
 }
 
-// LegacySchema returns the statements that create schema version v (1 or
-// 2), as the release that introduced it left it.
+// LegacySchema returns the statements that create schema version v (an
+// older one than the current), as the release that introduced it left it.
 func LegacySchema(v int) []string {
 	return append(append([]string{createVersion}, steps[:v]...),
 		fmt.Sprintf(`INSERT INTO schema_version (version) VALUES (%d)`, v))
 }
 
-// InsertLegacyWorld inserts a world row; its columns are those of versions
-// 1 and 2.
+// InsertLegacyWorld inserts a world row; its columns are those of version
+// 1, which later versions give defaults for.
 const InsertLegacyWorld = `INSERT INTO worlds (id, name, manifest_doc, created_at, created_by)
 	VALUES ($1, $2, $3, $4, $5)`
 

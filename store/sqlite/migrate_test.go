@@ -15,8 +15,8 @@ import (
 	"atelier/store/storetest"
 )
 
-// TestMigrateFromV1 opens databases that only know schema version 1 or 2
-// and hold data: Open must bring them to the current version in place.
+// TestMigrateFromV1 opens databases that only know an older schema version
+// (1, 2 or 3) and hold data: Open must bring them to the current version in place.
 func TestMigrateFromV1(t *testing.T) {
 	for from := 1; from < sqlstore.SchemaVersion; from++ {
 		t.Run(fmt.Sprintf("v%d", from), func(t *testing.T) { testMigrateFrom(t, from) })
@@ -49,7 +49,7 @@ func testMigrateFrom(t *testing.T, from int) {
 	if err := db.QueryRow(sqlstore.SelectSchemaVersion).Scan(&version); err != nil || version != sqlstore.SchemaVersion {
 		t.Fatalf("schema version %d, %v; want %d", version, err, sqlstore.SchemaVersion)
 	}
-	for _, name := range []string{"changes_doc_received", "documents_id_world", "versions", "version_docs", "worlds_parent_branch"} {
+	for _, name := range []string{"changes_doc_received", "documents_id_world", "versions", "version_docs", "worlds_parent_branch", "touches"} {
 		var n int
 		if err := db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name = $1`, name).Scan(&n); err != nil || n != 1 {
 			t.Errorf("%s: %d in sqlite_master, %v; want 1", name, n, err)
@@ -63,14 +63,19 @@ func TestHistoryQueryPlans(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "plans.db")
 	openAt(t, path)
 	db := rawDB(t, path)
-	tests := []struct{ name, sql, want string }{
-		{"ChangeLog", sqlstore.SelectChangeLog, "USING INDEX sqlite_autoindex_changes_1 (doc_id=? AND ordinal<?)"},
-		{"ChangeByHash", sqlstore.SelectChangeByHash, "USING INDEX sqlite_autoindex_changes_2 (doc_id=? AND hash=?)"},
-		{"OrdinalAt", sqlstore.SelectOrdinalAt, "USING COVERING INDEX changes_doc_received (doc_id=? AND received_at<?)"},
+	tests := []struct {
+		name, sql, want string
+		args            []any
+	}{
+		{"ChangeLog", sqlstore.SelectChangeLog, "SEARCH changes USING INDEX sqlite_autoindex_changes_1 (doc_id=? AND ordinal<?)", []any{"doc", 1, 1}},
+		{"ChangeByHash", sqlstore.SelectChangeByHash, "SEARCH changes USING INDEX sqlite_autoindex_changes_2 (doc_id=? AND hash=?)", []any{"doc", 1}},
+		{"OrdinalAt", sqlstore.SelectOrdinalAt, "SEARCH changes USING COVERING INDEX changes_doc_received (doc_id=? AND received_at<?)", []any{"doc", 1}},
+		{"Touches", sqlstore.SelectTouches, "SEARCH touches USING PRIMARY KEY (doc_id=? AND ordinal>? AND ordinal<?)", []any{"doc", 1, 1}},
+		{"TouchedUpTo", sqlstore.SelectTouchedUpTo, "SEARCH touches USING PRIMARY KEY (doc_id=?)", []any{"doc"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rows, err := db.Query("EXPLAIN QUERY PLAN "+tc.sql, "doc", 1, 1)
+			rows, err := db.Query("EXPLAIN QUERY PLAN "+tc.sql, tc.args...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,8 +89,8 @@ func TestHistoryQueryPlans(t *testing.T) {
 				}
 				plan = append(plan, detail)
 			}
-			if joined := strings.Join(plan, "; "); !strings.Contains(joined, "SEARCH changes "+tc.want) {
-				t.Fatalf("plan %q does not search changes %s", joined, tc.want)
+			if joined := strings.Join(plan, "; "); !strings.Contains(joined, tc.want) {
+				t.Fatalf("plan %q does not %s", joined, tc.want)
 			}
 		})
 	}

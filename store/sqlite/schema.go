@@ -101,6 +101,17 @@ var steps = []string{
 	ALTER TABLE worlds ADD COLUMN forked_at INTEGER;
 	CREATE UNIQUE INDEX IF NOT EXISTS worlds_parent_branch ON worlds (parent_world, branch_name)
 		WHERE parent_world IS NOT NULL;`,
+
+	// 4: what each change touched, as the history index encoded it. A touch
+	// belongs to a change (the foreign key), and rows are small and read by
+	// primary key only, hence WITHOUT ROWID.
+	`CREATE TABLE IF NOT EXISTS touches (
+		doc_id  TEXT NOT NULL,
+		ordinal INTEGER NOT NULL,
+		data    BLOB NOT NULL,
+		PRIMARY KEY (doc_id, ordinal),
+		FOREIGN KEY (doc_id, ordinal) REFERENCES changes (doc_id, ordinal)
+	) STRICT, WITHOUT ROWID;`,
 }
 
 // migrate brings the schema up to date in one write transaction: the single

@@ -71,6 +71,13 @@ func CheckLegacy(t *testing.T, s store.Store, w store.World, docs []store.NewDoc
 	checkVersions(t, vs, append(versions[:len(versions):len(versions)], v))
 	checkErr(t, s.AppendChanges(ctx, doc, changes(doc, 6, 7)), nil)
 	checkIndex(t, mustIndex(t, s, doc), changes(doc, 1, 7))
+	if n := mustTouchedUpTo(t, s, doc); n != 0 {
+		t.Fatalf("an older document reads as touched up to %d, want 0", n)
+	}
+	checkErr(t, s.PutTouches(ctx, doc, touches(doc, 1, 7, "")), nil)
+	stored, err := s.Touches(ctx, doc, 1, 0)
+	checkErr(t, err, nil)
+	checkTouches(t, stored, touches(doc, 1, 7, ""))
 
 	b, bdocs := newBranch(w, "after the upgrade", time.Hour, "ground")
 	mustCreateWorld(t, s, b, bdocs)

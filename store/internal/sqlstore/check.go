@@ -30,6 +30,34 @@ func CheckBatch(doc store.DocID, first int64, changes []store.Change) error {
 	return nil
 }
 
+// CheckTouches checks a PutTouches request before anything is read: the
+// ordinals must be consecutive (ErrConflict otherwise) and start at 1 or
+// later (ErrNotFound: there is no change 0).
+func CheckTouches(touches []store.Touch) error {
+	for i := range touches {
+		if i > 0 && touches[i].Ordinal != touches[i-1].Ordinal+1 {
+			return fmt.Errorf("touch of ordinal %d after %d: %w", touches[i].Ordinal, touches[i-1].Ordinal, store.ErrConflict)
+		}
+	}
+	if len(touches) > 0 && touches[0].Ordinal < 1 {
+		return fmt.Errorf("touch of ordinal %d: %w", touches[0].Ordinal, store.ErrNotFound)
+	}
+	return nil
+}
+
+// UnstoredTouches returns the touches, which CheckTouches accepted, that
+// are past last, the end of the document's stored prefix; ErrConflict if they start
+// past last+1, which would leave a gap.
+func UnstoredTouches(last int64, touches []store.Touch) ([]store.Touch, error) {
+	if len(touches) == 0 {
+		return nil, nil
+	}
+	if first := touches[0].Ordinal; first > last+1 {
+		return nil, fmt.Errorf("touches from ordinal %d, stored up to %d: %w", first, last, store.ErrConflict)
+	}
+	return touches[min(last-touches[0].Ordinal+1, int64(len(touches))):], nil
+}
+
 // CheckWorld validates a CreateWorld request before anything is written: the
 // manifest and every layer's document must be among docs, documents and
 // layers must belong to w (or leave World empty), each document's initial

@@ -91,6 +91,16 @@ func ScanSnapshot(sc Scanner, s *store.Snapshot, createdAt any) error {
 	return err
 }
 
+// ScanTouch scans a row of SelectTouches.
+func ScanTouch(sc Scanner) (store.Touch, error) {
+	var t store.Touch
+	if err := sc.Scan(&t.Ordinal, &t.Data); err != nil {
+		return t, fmt.Errorf("scan touch: %w", err)
+	}
+	t.Data = nilIfEmpty(t.Data)
+	return t, nil
+}
+
 // EncodeHashes concatenates hashes into one blob, as the deps and heads
 // columns store them. The result is never nil, so it never binds as NULL.
 func EncodeHashes(hs []store.ChangeHash) []byte {

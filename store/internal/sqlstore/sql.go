@@ -10,7 +10,7 @@ package sqlstore
 
 // SchemaVersion is the schema version this code reads and writes. Each
 // backend's migrations bring a database up to it.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // Column lists, in the order the Scan functions expect them.
 const (
@@ -111,6 +111,18 @@ const (
 	// by version name and document id.
 	SelectWorldVersionDocs = `SELECT ` + versionDocCols + ` FROM version_docs
 		WHERE world_id = $1 ORDER BY name, doc_id`
+
+	// InsertTouch stores one touch unless the change already has one.
+	InsertTouch = `INSERT INTO touches (doc_id, ordinal, data) VALUES ($1, $2, $3)
+		ON CONFLICT (doc_id, ordinal) DO NOTHING`
+	// SelectTouchedUpTo returns one row, the highest ordinal with a touch (0
+	// when none has one), if and only if the document exists. Touches are
+	// kept a prefix of the log, so that is the end of the prefix.
+	SelectTouchedUpTo = `SELECT COALESCE((SELECT MAX(ordinal) FROM touches WHERE doc_id = $1), 0)
+		FROM documents WHERE id = $1`
+	// SelectTouches reads the touches in an inclusive ordinal range.
+	SelectTouches = `SELECT ordinal, data FROM touches
+		WHERE doc_id = $1 AND ordinal BETWEEN $2 AND $3 ORDER BY ordinal`
 
 	// UpsertSnapshot stores a snapshot, replacing one at the same ordinal.
 	UpsertSnapshot = `INSERT INTO snapshots (doc_id, ordinal, heads, data, created_at)
