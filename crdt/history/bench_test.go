@@ -107,3 +107,50 @@ func BenchmarkSummary(b *testing.B) {
 		_ = Summary(tc)
 	}
 }
+
+// BenchmarkReplicaApply replays the whole 10k-node, 101k-change history
+// into a Replica per iteration: the cost of materializing an old version
+// without automerge-go, apart from reading the changes. B-held is the heap
+// a replica of the whole history holds.
+func BenchmarkReplicaApply(b *testing.B) {
+	cs := benchHistory(b)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	held := NewReplica()
+	for _, c := range cs {
+		if err := held.Apply(c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(held)
+	held = nil
+	b.ReportAllocs()
+	for b.Loop() {
+		r := NewReplica()
+		for _, c := range cs {
+			if err := r.Apply(c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(cs)), "ns/change")
+	b.ReportMetric(float64(after.HeapAlloc)-float64(before.HeapAlloc), "B-held")
+}
+
+// BenchmarkReplicaRoot reads the plain value of a 10k-node replica.
+func BenchmarkReplicaRoot(b *testing.B) {
+	cs := benchHistory(b)
+	r := NewReplica()
+	for _, c := range cs {
+		if err := r.Apply(c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		r.Root([]string{"schema", "nodes"}, 64, nil)
+	}
+}
