@@ -1,6 +1,10 @@
 package crdt
 
-import "time"
+import (
+	"time"
+
+	"atelier/store"
+)
 
 // Config tunes the engine. The zero value of a field means its default.
 type Config struct {
@@ -34,6 +38,12 @@ type Config struct {
 	MaxDocsPerPeer int
 	// Tick is the period of housekeeping (eviction, timeouts) (default 1s).
 	Tick time.Duration
+	// OnCommit, if set, is called by a document's loop each time it has
+	// committed changes to the store, with the ordinal of the last one (the
+	// log now ends there), for work that follows the log such as indexing
+	// history. It runs on the loop, so it must return at once: queue the
+	// work, never do it.
+	OnCommit func(doc store.DocID, ordinal int64)
 }
 
 func (c Config) withDefaults() Config {

@@ -25,6 +25,7 @@ const (
 	evCompacted
 	evHeads
 	evSubmit
+	evEdit
 )
 
 // event is something a document loop handles.
@@ -36,7 +37,8 @@ type event struct {
 	eph     Ephemeral
 	ordinal int64           // evCompacted
 	reply   chan headsReply // evHeads
-	done    chan error      // evSubmit: nil once committed
+	done    chan error      // evSubmit, evEdit: nil once committed
+	edit    EditFunc        // evEdit
 }
 
 // headsReply answers an evHeads query.
@@ -261,6 +263,8 @@ func (d *Document) handleEvent(ev event) {
 		}
 	case evSubmit:
 		d.submit(ev)
+	case evEdit:
+		d.edit(ev)
 	case evSync:
 		if d.broken != nil {
 			ev.peer.Fail(fmt.Errorf("%w: %w", ErrStorage, d.broken))
@@ -294,6 +298,9 @@ func (d *Document) commit(ctx context.Context) bool {
 		}
 		d.lastWrite = time.Now()
 		d.maybeCompact()
+		if f := d.hub.cfg.OnCommit; f != nil {
+			f(d.id, d.batch.staged[len(d.batch.staged)-1].Ordinal)
+		}
 		return true
 	}
 	// The append may or may not have reached the store (a connection lost

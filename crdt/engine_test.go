@@ -3,6 +3,8 @@ package crdt_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"atelier/crdt"
 	"atelier/crdt/format"
 	"atelier/scene"
+	"atelier/store"
 )
 
 // Two automerge-go replicas sync through the engine: a fresh client gets the
@@ -255,5 +258,109 @@ func TestSubmit(t *testing.T) {
 	}
 	if n := storedCount(t, e.st, e.layer); n != 2 {
 		t.Fatalf("stored %d changes, want 2", n)
+	}
+}
+
+// OnCommit hears of every commit once it is in the store, with the
+// ordinal the document's log now ends at.
+func TestOnCommit(t *testing.T) {
+	var (
+		mu     sync.Mutex
+		docs   = map[store.DocID]bool{}
+		heard  []int64
+		latest = func() int64 {
+			mu.Lock()
+			defer mu.Unlock()
+			if len(heard) == 0 {
+				return 0
+			}
+			return heard[len(heard)-1]
+		}
+	)
+	e := newEnv(t, crdt.Config{OnCommit: func(doc store.DocID, ordinal int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		docs[doc] = true
+		heard = append(heard, ordinal)
+	}})
+	a := newClient(t, e.hub, e.layer, "alice", crdt.AccessWrite)
+	a.send()
+	syncUntil(t, func() bool { return len(a.doc.Heads()) > 0 }, a)
+	for range 5 {
+		a.addNode("n")
+		a.send()
+		a.pump()
+	}
+	syncUntil(t, func() bool { return latest() == 6 }, a)
+	if n := storedCount(t, e.st, e.layer); n != 6 {
+		t.Fatalf("OnCommit heard of ordinal 6 with %d changes stored", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(docs) != 1 || !docs[e.layer] {
+		t.Fatalf("OnCommit heard of documents %v, want only the layer", docs)
+	}
+	for i := 1; i < len(heard); i++ {
+		if heard[i] <= heard[i-1] {
+			t.Fatalf("OnCommit heard ordinals %v, want them increasing", heard)
+		}
+	}
+}
+
+// TestEdit runs server edits inside the document's loop: the change is
+// stored, attributed and reaches peers; consecutive edits build on each
+// other's state; a failing edit or one that changes nothing stores
+// nothing; an unknown document is refused.
+func TestEdit(t *testing.T) {
+	e := newEnv(t, crdt.Config{})
+	a := syncedClient(t, e, "alice")
+	ctx := context.Background()
+	ids := []scene.NodeID{"0b5a3f9e-54c7-4b0e-9a7e-7c7c3c0f9a11", "0b5a3f9e-54c7-4b0e-9a7e-7c7c3c0f9a12"}
+	for i, id := range ids {
+		err := e.hub.Edit(ctx, e.layer, "bob", func(doc *automerge.Doc) (automerge.ChangeHash, bool, error) {
+			st, err := scene.ReadLayer(doc)
+			if err != nil || len(st.Nodes) != i {
+				return automerge.ChangeHash{}, false, fmt.Errorf("edit %d sees %d nodes (%v)", i, len(st.Nodes), err)
+			}
+			h, err := scene.CreateNode(doc, scene.Node{ID: id, Name: "Edited"}, scene.Position{}, scene.OpOptions{Author: "bob"})
+			return h, err == nil, err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	chs, _ := e.st.Changes(ctx, e.layer, 2, 0)
+	if len(chs) != 2 || chs[0].User != "bob" || chs[1].User != "bob" {
+		t.Fatalf("stored %+v", chs)
+	}
+	syncUntil(t, func() bool { st, _ := scene.ReadLayer(a.doc); return st != nil && len(st.Nodes) == 2 }, a)
+
+	boom := errors.New("boom")
+	err := e.hub.Edit(ctx, e.layer, "bob", func(doc *automerge.Doc) (automerge.ChangeHash, bool, error) {
+		_ = doc.RootMap().Set("junk", 1) // left uncommitted: the state must be thrown away
+		return automerge.ChangeHash{}, false, boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("failing edit: %v", err)
+	}
+	err = e.hub.Edit(ctx, e.layer, "bob", func(doc *automerge.Doc) (automerge.ChangeHash, bool, error) {
+		if v, _ := doc.RootMap().Get("junk"); v.Kind() != automerge.KindVoid {
+			return automerge.ChangeHash{}, false, errors.New("a failed edit's operations survived")
+		}
+		return automerge.ChangeHash{}, false, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := storedCount(t, e.st, e.layer); n != 3 {
+		t.Fatalf("stored %d changes, want 3", n)
+	}
+	err = e.hub.Edit(ctx, e.layer, "bob", func(*automerge.Doc) (automerge.ChangeHash, bool, error) { panic("bug in an edit") })
+	if err == nil {
+		t.Fatal("a panicking edit reported success")
+	}
+	nop := func(*automerge.Doc) (automerge.ChangeHash, bool, error) { return automerge.ChangeHash{}, false, nil }
+	if err := e.hub.Edit(ctx, store.DocID("2bXk3u1nNrpo9HwYkBdAMnZo6KtX"), "bob", nop); !errors.Is(err, crdt.ErrUnavailable) {
+		t.Fatalf("unknown document: %v", err)
 	}
 }

@@ -178,3 +178,14 @@ func (m *memStore) ListVersions(context.Context, store.WorldID) ([]store.Version
 func (m *memStore) ListBranches(context.Context, store.WorldID) ([]store.World, error) {
 	return nil, nil
 }
+
+// The engine writes no touches: the server's history index does.
+func (m *memStore) PutTouches(context.Context, store.DocID, []store.Touch) error {
+	return errors.ErrUnsupported
+}
+
+func (m *memStore) Touches(context.Context, store.DocID, int64, int64) ([]store.Touch, error) {
+	return nil, nil
+}
+
+func (m *memStore) TouchedUpTo(context.Context, store.DocID) (int64, error) { return 0, nil }

@@ -41,19 +41,28 @@ func (h *Hub) Submit(ctx context.Context, id store.DocID, user string, changes [
 }
 
 // submit ingests a server-written change set: every change must be staged
-// at once (no waiting for dependencies), or nothing of it is kept.
+// at once (no waiting for dependencies), or nothing of it is kept. ev.done
+// gets the refusal now, or the batch's commit result later.
 func (d *Document) submit(ev event) {
-	switch {
-	case d.unavailable:
-		ev.done <- ErrUnavailable
-		return
-	case d.broken != nil:
-		ev.done <- fmt.Errorf("%w: %w", ErrStorage, d.broken)
+	if err := d.stageSubmit(ev.peer, ev.data); err != nil {
+		ev.done <- err
 		return
 	}
-	dp := &docPeer{p: ev.peer, access: AccessWrite}
+	d.batch.submits = append(d.batch.submits, ev.done)
+}
+
+// stageSubmit stages the changes of sync message data written by the
+// server for peer, or returns why they were refused (staging nothing).
+func (d *Document) stageSubmit(p Peer, data []byte) error {
+	switch {
+	case d.unavailable:
+		return ErrUnavailable
+	case d.broken != nil:
+		return fmt.Errorf("%w: %w", ErrStorage, d.broken)
+	}
+	dp := &docPeer{p: p, access: AccessWrite}
 	mark, staged := d.g.Mark(), len(d.batch.staged)
-	pm, err := d.ingest(dp, ev.data) // on error, ingest has undone its own staging
+	pm, err := d.ingest(dp, data) // on error, ingest has undone its own staging
 	if err == nil {
 		if missing := d.missing(pm.hashes); missing != nil {
 			err = fmt.Errorf("%w: change %s depends on changes the document does not have", ErrBadChange, *missing)
@@ -62,10 +71,8 @@ func (d *Document) submit(ev event) {
 	}
 	if err != nil {
 		d.forgetSender(dp.p.ID()) // its changes still waiting for dependencies
-		ev.done <- err
-		return
 	}
-	d.batch.submits = append(d.batch.submits, ev.done)
+	return err
 }
 
 // missing returns the first of hs the graph does not hold, or nil.

@@ -18,23 +18,33 @@ func (d *Document) verify(raw []byte) error {
 	if d.hub.cfg.DisableVerify {
 		return nil
 	}
-	if d.verifier == nil {
-		doc, _, err := loadDoc(context.Background(), d.hub.st, d.id, 0)
-		if err != nil {
-			return fmt.Errorf("%w: load for verification: %w", ErrStorage, err)
-		}
-		for _, c := range d.batch.staged {
-			if err := doc.LoadIncremental(c.Raw); err != nil {
-				return fmt.Errorf("%w: replay staged change: %w", ErrStorage, err)
-			}
-		}
-		d.verifier = doc
-		d.hub.stats.Verifiers.Add(1)
+	if err := d.loadVerifier(); err != nil {
+		return err
 	}
 	if err := d.verifier.LoadIncremental(raw); err != nil {
 		d.dropVerifier() // its state is unknown now; reload next time
 		return err
 	}
+	return nil
+}
+
+// loadVerifier makes the document's automerge-go materialization
+// resident: the committed state plus the batch's staged changes.
+func (d *Document) loadVerifier() error {
+	if d.verifier != nil {
+		return nil
+	}
+	doc, _, err := loadDoc(context.Background(), d.hub.st, d.id, 0)
+	if err != nil {
+		return fmt.Errorf("%w: load for verification: %w", ErrStorage, err)
+	}
+	for _, c := range d.batch.staged {
+		if err := doc.LoadIncremental(c.Raw); err != nil {
+			return fmt.Errorf("%w: replay staged change: %w", ErrStorage, err)
+		}
+	}
+	d.verifier = doc
+	d.hub.stats.Verifiers.Add(1)
 	return nil
 }
 
