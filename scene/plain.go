@@ -82,3 +82,20 @@ func plainList(l *automerge.List, depth int) any {
 	}
 	return out
 }
+
+// PlainReader is a document read as plain values without automerge-go,
+// such as history.Replica: Root returns the named root entries as plain
+// values (the same Go types plainValue gives), with any container nested
+// maxDepth levels below a root entry (the entry itself at depth 0)
+// replaced by deep.
+type PlainReader interface {
+	Root(keys []string, maxDepth int, deep any) map[string]any
+}
+
+// ReadLayerFrom is ReadLayer for a document read through r.
+func ReadLayerFrom(r PlainReader) (*LayerState, error) {
+	if r == nil {
+		return nil, fmt.Errorf("%w: nil document", ErrNotLayer)
+	}
+	return decodeLayer(r.Root([]string{"schema", "nodes"}, maxValueDepth, truncated{}))
+}

@@ -62,6 +62,7 @@ func (s *Server) createBranch(w http.ResponseWriter, r *http.Request, p auth.Pri
 		s.writeError(w, fmt.Errorf("branch %q: %w", req.Name, err))
 		return
 	}
+	s.created(docs)
 	writeJSON(w, http.StatusCreated, toBranchJSON(branch, p.Role(branch.ID)))
 }
 

@@ -61,13 +61,6 @@ func (s *Server) layerTree(ctx context.Context, doc store.DocID, pins map[store.
 	if p, ok := pins[doc]; ok && p.Ordinal == 0 {
 		return nil, nil
 	}
-	d, err := s.materialize(ctx, doc, pins)
-	if err != nil {
-		return nil, err
-	}
-	st, err := scene.ReadLayer(d)
-	if err != nil {
-		return nil, err
-	}
-	return scene.Resolve(st), nil
+	t, _, err := s.layers.tree(ctx, doc, pinOf(pins, doc))
+	return t, err
 }

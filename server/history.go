@@ -181,23 +181,27 @@ func toHistoryEntry(c store.Change, label string) historyEntry {
 
 // describe fills each entry's touched nodes and summary from the touch index.
 func (s *Server) describe(ctx context.Context, entries []historyEntry) error {
-	newest := map[store.DocID]int64{}
-	for _, e := range entries {
+	byDoc := map[store.DocID][]int{} // document → indexes of its entries
+	for i, e := range entries {
 		doc := store.DocID(strings.TrimPrefix(e.URL, "automerge:"))
-		newest[doc] = max(newest[doc], e.Ordinal)
+		byDoc[doc] = append(byDoc[doc], i)
 	}
-	for doc, ordinal := range newest {
-		dt, err := s.touches.upTo(ctx, doc, ordinal)
+	for doc, idx := range byDoc {
+		ordinals := make([]int64, len(idx))
+		for k, i := range idx {
+			ordinals[k] = entries[i].Ordinal
+		}
+		touches, err := s.touches.describe(ctx, doc, ordinals)
 		if err != nil {
 			return err
 		}
-		for i := range entries {
-			if entries[i].URL == "automerge:"+string(doc) {
-				t := dt.touch(entries[i].Ordinal)
-				entries[i].Touched, entries[i].Other, entries[i].Summary = t.Nodes, t.Other, history.Summary(t)
+		for k, i := range idx {
+			t := touches[k]
+			if t.Nodes == nil { // a change the tracker could not read
+				t.Nodes = []history.NodeTouch{}
 			}
+			entries[i].Touched, entries[i].Other, entries[i].Summary = t.Nodes, t.Other, history.Summary(t)
 		}
-		dt.mu.Unlock()
 	}
 	return nil
 }

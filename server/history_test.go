@@ -58,6 +58,23 @@ func (e *layerEditor) addNode(name string) format.ChangeHash {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	return e.push(h)
+}
+
+// apply runs a scene operation on the editor's copy, sends its change and
+// waits until the server has it.
+func (e *layerEditor) apply(op func(*automerge.Doc) (automerge.ChangeHash, error)) format.ChangeHash {
+	e.t.Helper()
+	h, err := op(e.doc)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return e.push(h)
+}
+
+// push sends the editor's change h and waits until the server's heads are it.
+func (e *layerEditor) push(h automerge.ChangeHash) format.ChangeHash {
+	e.t.Helper()
 	ch, _ := e.doc.Change(h)
 	c, _, err := format.ParseChange(ch.Save())
 	if err != nil {
@@ -327,5 +344,41 @@ func testBranches(t *testing.T, open opener) {
 		if resp.StatusCode != tc.status {
 			t.Errorf("%s %s: %s %s, want %d", tc.method, tc.path, resp.Status, body, tc.status)
 		}
+	}
+}
+
+// The layer cache: the current scene follows every committed change (a
+// peer's edit, a restore written by the server), and a version read
+// twice reads the same both times, on both stores.
+func TestSceneCacheFollowsEdits(t *testing.T) { bothStores(t, testSceneCacheFollowsEdits) }
+
+func testSceneCacheFollowsEdits(t *testing.T, open opener) {
+	ts := startServerOn(t, open, "", server.Config{})
+	w := ts.createWorld(t, "", "Harbor")
+	e := newLayerEditor(t, ts, w.Layers[0].URL, "alice")
+	count := func() int {
+		var s sceneResp
+		getJSON(t, ts, "/api/worlds/"+w.ID+"/scene", http.StatusOK, &s)
+		return len(s.Layers[0].Tree.Nodes)
+	}
+	h1 := e.addNode("Crate")
+	if n := count(); n != 1 {
+		t.Fatalf("scene now: %d nodes, want 1", n)
+	}
+	e.addNode("Barrel")
+	if n := count(); n != 2 {
+		t.Fatalf("scene after a peer's edit: %d nodes, want 2 (stale cache?)", n)
+	}
+	for range 2 {
+		if n := nodeCount(t, ts, w.ID, h1.String()); n != 1 {
+			t.Fatalf("scene at %s: %d nodes, want 1", h1, n)
+		}
+	}
+	postJSON(t, ts, "/api/worlds/"+w.ID+"/restore", map[string]any{"at": h1.String()}, http.StatusOK, nil)
+	if n := count(); n != 1 {
+		t.Fatalf("scene after restoring the first version: %d nodes, want 1", n)
+	}
+	if n := nodeCount(t, ts, w.ID, h1.String()); n != 1 {
+		t.Fatalf("scene at %s after the restore: %d nodes, want 1", h1, n)
 	}
 }

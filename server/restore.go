@@ -10,6 +10,7 @@ import (
 
 	"atelier/crdt"
 	"atelier/crdt/format"
+	"atelier/crdt/history"
 	"atelier/scene"
 	"atelier/server/auth"
 	"atelier/store"
@@ -94,29 +95,31 @@ func (s *Server) restoreLayers(ctx context.Context, user string, layers []store.
 	out := []layerWrite{}
 	found := map[scene.NodeID]bool{}
 	for _, l := range layers {
-		target, err := s.layerState(ctx, l.Doc, pins)
+		target, err := s.readLayer(ctx, l.Doc, pins)
 		if err != nil {
 			return nil, err
 		}
-		doc, err := s.hub.Materialize(ctx, l.Doc)
+		current, err := s.readLayer(ctx, l.Doc, nil)
 		if err != nil {
 			return nil, err
 		}
-		sc, ok := scopeFor(scope, target, doc, found)
+		sc, ok := scopeFor(scope, target, current, found)
 		if !ok {
 			continue
 		}
-		res, err := scene.Restore(doc, target, sc, scene.OpOptions{Author: user})
+		var res scene.RestoreResult
+		err = s.hub.Edit(ctx, l.Doc, user, func(doc *automerge.Doc) (automerge.ChangeHash, bool, error) {
+			var rerr error
+			res, rerr = scene.Restore(doc, target, sc, scene.OpOptions{Author: user})
+			return res.Change, res.Changed, rerr
+		})
 		if err != nil {
 			return nil, fmt.Errorf("layer %s: %w", l.ID, err)
 		}
-		lw := layerWrite{Layer: l.ID, Created: nonNil(res.Created), Deleted: nonNil(res.Deleted), Updated: nonNil(res.Updated)}
-		if res.Changed {
-			if lw.Change, err = s.submit(ctx, l.Doc, user, doc, res.Change); err != nil {
-				return nil, err
-			}
-		}
-		out = append(out, lw)
+		out = append(out, layerWrite{
+			Layer: l.ID, Change: changeString(res.Change, res.Changed),
+			Created: nonNil(res.Created), Deleted: nonNil(res.Deleted), Updated: nonNil(res.Updated),
+		})
 	}
 	for _, n := range scope.Nodes {
 		if !found[n] {
@@ -128,11 +131,10 @@ func (s *Server) restoreLayers(ctx context.Context, user string, layers []store.
 
 // scopeFor narrows a node scope to the nodes a layer holds (in target or
 // now), noting them in found. ok is false when the layer has none of them.
-func scopeFor(scope scene.RestoreScope, target *scene.LayerState, doc *automerge.Doc, found map[scene.NodeID]bool) (scene.RestoreScope, bool) {
+func scopeFor(scope scene.RestoreScope, target, current *scene.LayerState, found map[scene.NodeID]bool) (scene.RestoreScope, bool) {
 	if len(scope.Nodes) == 0 {
 		return scope, true
 	}
-	current, _ := scene.ReadLayer(doc)
 	sc := scene.RestoreScope{Props: scope.Props}
 	for _, n := range scope.Nodes {
 		_, then := target.Nodes[n]
@@ -145,29 +147,12 @@ func scopeFor(scope scene.RestoreScope, target *scene.LayerState, doc *automerge
 	return sc, len(sc.Nodes) > 0
 }
 
-// layerState reads a layer as pinned; a layer that did not exist yet is empty.
-func (s *Server) layerState(ctx context.Context, doc store.DocID, pins map[store.DocID]pin) (*scene.LayerState, error) {
-	if p, ok := pins[doc]; ok && p.Ordinal == 0 {
-		return &scene.LayerState{Schema: scene.LayerSchema, Nodes: map[scene.NodeID]*scene.Node{}}, nil
+// changeString is the hash of the change an edit wrote, "" if it wrote none.
+func changeString(h automerge.ChangeHash, changed bool) string {
+	if !changed {
+		return ""
 	}
-	d, err := s.materialize(ctx, doc, pins)
-	if err != nil {
-		return nil, err
-	}
-	return scene.ReadLayer(d)
-}
-
-// submit hands the change the server made on doc to the engine, which
-// checks, stores and broadcasts it like any peer's.
-func (s *Server) submit(ctx context.Context, id store.DocID, user string, doc *automerge.Doc, h automerge.ChangeHash) (string, error) {
-	ch, err := doc.Change(h)
-	if err != nil {
-		return "", err
-	}
-	if err := s.hub.Submit(ctx, id, user, [][]byte{ch.Save()}); err != nil {
-		return "", err
-	}
-	return format.ChangeHash(h).String(), nil
+	return format.ChangeHash(h).String()
 }
 
 func nonNil(ids []scene.NodeID) []scene.NodeID {
@@ -220,29 +205,51 @@ func (s *Server) revert(ctx context.Context, user string, wd store.World, h form
 		for i, d := range c.Deps {
 			deps[i] = crdt.Hash(d)
 		}
-		before := &scene.LayerState{Schema: scene.LayerSchema, Nodes: map[scene.NodeID]*scene.Node{}}
-		if len(deps) > 0 { // else the change began the document: before it, nothing
-			if before, err = s.layerState(ctx, l.Doc, map[store.DocID]pin{l.Doc: {Ordinal: c.Ordinal, Heads: deps}}); err != nil {
-				return layerWrite{}, err
-			}
-		}
-		after, err := s.layerState(ctx, l.Doc, map[store.DocID]pin{l.Doc: {Ordinal: c.Ordinal, Heads: []crdt.Hash{h}}})
+		before, after, err := s.aroundChange(ctx, l.Doc, c)
 		if err != nil {
 			return layerWrite{}, err
 		}
-		doc, err := s.hub.Materialize(ctx, l.Doc)
-		if err != nil {
-			return layerWrite{}, err
-		}
-		res, err := scene.Revert(doc, before, after, scene.OpOptions{Author: user, Reverts: automerge.ChangeHash(h)})
+		var res scene.RevertResult
+		err = s.hub.Edit(ctx, l.Doc, user, func(doc *automerge.Doc) (automerge.ChangeHash, bool, error) {
+			var rerr error
+			res, rerr = scene.Revert(doc, before, after, scene.OpOptions{Author: user, Reverts: automerge.ChangeHash(h)})
+			return res.Change, res.Changed, rerr
+		})
 		if err != nil {
 			return layerWrite{}, fmt.Errorf("layer %s: %w", l.ID, err)
 		}
-		lw := layerWrite{Layer: l.ID, Created: nonNil(res.Created), Deleted: nonNil(res.Deleted), Updated: nonNil(res.Updated), Conflicts: res.Conflicts}
-		if res.Changed {
-			lw.Change, err = s.submit(ctx, l.Doc, user, doc, res.Change)
-		}
-		return lw, err
+		return layerWrite{
+			Layer: l.ID, Change: changeString(res.Change, res.Changed), Created: nonNil(res.Created),
+			Deleted: nonNil(res.Deleted), Updated: nonNil(res.Updated), Conflicts: res.Conflicts,
+		}, nil
 	}
 	return layerWrite{}, fmt.Errorf("change %s: %w in any layer of world %s", h, store.ErrNotFound, wd.ID)
+}
+
+// aroundChange returns a layer's state just before change c (its deps)
+// and just after it, from one replay: the state at c's deps, then c.
+func (s *Server) aroundChange(ctx context.Context, doc store.DocID, c store.Change) (before, after *scene.LayerState, err error) {
+	deps := make([]crdt.Hash, len(c.Deps))
+	for i, d := range c.Deps {
+		deps[i] = crdt.Hash(d)
+	}
+	before = &scene.LayerState{Schema: scene.LayerSchema, Nodes: map[scene.NodeID]*scene.Node{}}
+	r := history.NewReplica()
+	if len(deps) > 0 { // else the change began the document: before it, nothing
+		if r, err = s.hub.ReplicaAt(ctx, doc, c.Ordinal-1, deps); err != nil {
+			return nil, nil, err
+		}
+		if before, err = scene.ReadLayerFrom(r); err != nil {
+			return nil, nil, err
+		}
+	}
+	fc, _, err := format.ParseChange(c.Raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := r.Apply(fc); err != nil {
+		return nil, nil, err
+	}
+	after, err = scene.ReadLayerFrom(r)
+	return before, after, err
 }

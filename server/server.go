@@ -45,6 +45,11 @@ type Config struct {
 	PeerID string
 	// StorageID is the server's storage id sent in peer metadata.
 	StorageID string
+	// HistoryIndexDelay is how long a document must go without commits
+	// before the touches of its new changes are stored for the history
+	// timeline (default 1s); a document written without pause waits at
+	// most ten times that.
+	HistoryIndexDelay time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -69,6 +74,9 @@ func (c Config) withDefaults() Config {
 	if c.PeerID == "" {
 		c.PeerID = "atelier-server"
 	}
+	if c.HistoryIndexDelay <= 0 {
+		c.HistoryIndexDelay = time.Second
+	}
 	return c
 }
 
@@ -86,6 +94,8 @@ type Server struct {
 	upgrader  websocket.Upgrader
 	metrics   http.Handler
 	touches   *touchIndex
+	indexer   *touchIndexer
+	layers    *layerCache
 
 	mu       sync.Mutex
 	sessions map[wire.PeerID]*session
@@ -107,8 +117,26 @@ func New(cfg Config, st store.Store, hub *crdt.Hub, a *auth.Authenticator, log *
 		all:      map[*session]bool{},
 	}
 	s.metrics = s.metricsHandler()
-	s.touches = newTouchIndex(st)
+	s.touches = newTouchIndex(st, log)
+	s.indexer = newTouchIndexer(s.touches, log, cfg.HistoryIndexDelay)
+	s.touches.unsaved = s.indexer.computed
+	s.layers = newLayerCache(st, hub)
 	return s
+}
+
+// Committed tells the server that doc's log now ends at ordinal, so that
+// the history index stores the new changes' touches in the background
+// (while Serve runs). Wire it to crdt.Config.OnCommit. It never blocks.
+func (s *Server) Committed(doc store.DocID, ordinal int64) {
+	s.indexer.committed(doc, ordinal)
+}
+
+// created queues the documents of a new world (or branch), whose initial
+// changes did not go through the engine, as if they had just committed.
+func (s *Server) created(docs []store.NewDocument) {
+	for _, d := range docs {
+		s.indexer.committed(d.ID, int64(len(d.Changes)))
+	}
 }
 
 // Handler returns the server's routes.
@@ -146,9 +174,15 @@ func (s *Server) routes(mux interface {
 	mux.HandleFunc("GET /{$}", s.index)
 }
 
-// Serve serves on ln until ctx ends, then shuts down in order: stop
-// accepting, close every peer (1001), and return once requests are done.
+// Serve serves on ln, and indexes history in the background, until ctx
+// ends, then shuts down in order: stop accepting, close every peer (1001),
+// store the history touches still queued, and return once requests are
+// done.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	ictx, stopIndexer := context.WithCancel(context.WithoutCancel(ctx))
+	indexed := make(chan struct{})
+	go func() { defer close(indexed); s.indexer.run(ictx) }()
+	defer func() { stopIndexer(); <-indexed }() // after the peers are closed
 	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

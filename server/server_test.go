@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,6 +33,8 @@ type testServer struct {
 	base string // http://127.0.0.1:port
 	st   store.Store
 	auth *auth.Authenticator
+	srv  *server.Server
+	stop func() // stops the server and its hub, leaving the store open; idempotent
 }
 
 // opener opens a fresh, empty store for one test.
@@ -67,10 +70,20 @@ func startServer(t *testing.T, secret string, cfg server.Config) *testServer {
 func startServerOn(t *testing.T, open opener, secret string, cfg server.Config) *testServer {
 	t.Helper()
 	st := open(t)
+	ts := serveStore(t, st, secret, cfg)
+	t.Cleanup(func() { ts.stop(); _ = st.Close() })
+	return ts
+}
+
+// serveStore runs a hub and a server over st, as a process started on that
+// store would, until ts.stop. The hub tells the server of its commits.
+func serveStore(t *testing.T, st store.Store, secret string, cfg server.Config) *testServer {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	hub := crdt.NewHub(st, log, crdt.Config{})
+	var srv *server.Server
+	hub := crdt.NewHub(st, log, crdt.Config{OnCommit: func(doc store.DocID, ordinal int64) { srv.Committed(doc, ordinal) }})
 	a := auth.NewAuthenticator([]byte(secret), secret == "")
-	srv := server.New(cfg, st, hub, a, log)
+	srv = server.New(cfg, st, hub, a, log)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -79,8 +92,9 @@ func startServerOn(t *testing.T, open opener, secret string, cfg server.Config) 
 	hubDone, srvDone := make(chan struct{}), make(chan struct{})
 	go func() { _ = hub.Run(ctx); close(hubDone) }()
 	go func() { _ = srv.Serve(ctx, ln); close(srvDone) }()
-	t.Cleanup(func() { cancel(); <-srvDone; <-hubDone; _ = st.Close() })
-	return &testServer{base: "http://" + ln.Addr().String(), st: st, auth: a}
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-srvDone; <-hubDone }) }
+	return &testServer{base: "http://" + ln.Addr().String(), st: st, auth: a, srv: srv, stop: stop}
 }
 
 func (ts *testServer) wsURL(query string) string {

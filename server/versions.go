@@ -13,6 +13,7 @@ import (
 
 	"atelier/crdt"
 	"atelier/crdt/format"
+	"atelier/scene"
 	"atelier/server/auth"
 	"atelier/store"
 )
@@ -107,6 +108,22 @@ func (s *Server) materialize(ctx context.Context, doc store.DocID, pins map[stor
 		return s.hub.Materialize(ctx, doc)
 	}
 	return s.hub.MaterializeAt(ctx, doc, p.Ordinal, p.Heads)
+}
+
+// readLayer reads a layer document as pinned, or as committed now without
+// a pin, from the layer cache (replayed in Go, several times faster than
+// materializing it with automerge-go). A layer that did not exist yet at
+// its pin is empty. The state is shared: do not modify it.
+func (s *Server) readLayer(ctx context.Context, doc store.DocID, pins map[store.DocID]pin) (*scene.LayerState, error) {
+	return s.layers.state(ctx, doc, pinOf(pins, doc))
+}
+
+// pinOf returns doc's pin, or nil when it is not pinned (now).
+func pinOf(pins map[store.DocID]pin, doc store.DocID) *pin {
+	if p, ok := pins[doc]; ok {
+		return &p
+	}
+	return nil
 }
 
 // versionJSON is a named version as the API shows it.

@@ -76,6 +76,7 @@ func (s *Server) createWorld(w http.ResponseWriter, r *http.Request, p auth.Prin
 		s.writeError(w, err)
 		return
 	}
+	s.created(docs)
 	s.log.Info("world created", "world", world.ID, "name", name, "user", p.User)
 	writeJSON(w, http.StatusCreated, toWorldJSON(world, p.Role(world.ID)))
 }
@@ -196,19 +197,14 @@ func (s *Server) getScene(w http.ResponseWriter, r *http.Request, p auth.Princip
 		if pin, ok := pins[l.Doc]; ok && pin.Ordinal == 0 {
 			continue // the layer did not exist yet
 		}
-		doc, err := s.materialize(r.Context(), l.Doc, pins)
-		if err != nil {
-			s.writeError(w, fmt.Errorf("layer %s: %w", l.ID, err))
-			return
-		}
-		state, err := scene.ReadLayer(doc)
+		tree, state, err := s.layers.tree(r.Context(), l.Doc, pinOf(pins, l.Doc))
 		if err != nil {
 			s.writeError(w, fmt.Errorf("layer %s: %w", l.ID, err))
 			return
 		}
 		out.Layers = append(out.Layers, sceneLayerJSON{
 			layerJSON: layerJSON{ID: l.ID, Name: l.Name, URL: wire.DocURL(l.Doc)},
-			Tree:      scene.Resolve(state), Warnings: state.Warnings,
+			Tree:      tree, Warnings: state.Warnings,
 		})
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -242,9 +238,7 @@ func decodeJSON(r *http.Request, v any) error {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	_ = json.NewEncoder(w).Encode(v) // compact: a 10k-node scene is megabytes; pipe through jq to read
 }
 
 // writeError answers with the status errorMap gives err and {"error": message}.

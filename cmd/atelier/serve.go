@@ -87,8 +87,12 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("serve: listen: %w", err)
 	}
-	hub := crdt.NewHub(st, log.With("component", "crdt"), crdt.Config{VerifierIdle: f.verifierIdle, DocIdle: f.docIdle})
-	srv := server.New(server.Config{MaxMessageBytes: f.maxMessageBytes, PeerID: peerID()}, st, hub,
+	// The hub tells the server of commits (to index history); neither runs
+	// before both exist.
+	var srv *server.Server
+	hub := crdt.NewHub(st, log.With("component", "crdt"), crdt.Config{VerifierIdle: f.verifierIdle, DocIdle: f.docIdle,
+		OnCommit: func(doc store.DocID, ordinal int64) { srv.Committed(doc, ordinal) }})
+	srv = server.New(server.Config{MaxMessageBytes: f.maxMessageBytes, PeerID: peerID()}, st, hub,
 		auth.NewAuthenticator([]byte(f.secret), local), log.With("component", "server"))
 	mode := "bearer tokens required"
 	if local {
