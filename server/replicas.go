@@ -18,10 +18,13 @@ import (
 // document its current state (a history.Replica advanced as changes are
 // committed, so a read costs only the new changes) and a few pinned
 // versions (read once: the editor's time travel, then a diff against now,
-// then a restore from that version read the same one). At most
-// maxCachedLayers entries are kept, least recently used evicted first;
-// only current entries keep their replica (37 MB for a 10k-node layer
-// with 100k changes), pinned ones only the decoded state.
+// then a restore from that version read the same one). A version of a
+// document whose current replica is cached is read from that replica
+// (history.Replica.At: no replay); otherwise its log is replayed up to the
+// version. At most maxCurrentLayers current and maxPinnedLayers pinned
+// entries are kept, least recently used evicted first; current entries
+// keep their replica (72 MB for a 10k-node layer with 100k changes),
+// pinned ones only the decoded state.
 //
 // The states it returns are shared: callers must not modify them.
 type layerCache struct {
@@ -32,12 +35,16 @@ type layerCache struct {
 	tick uint64
 }
 
-const maxCachedLayers = 4
+const (
+	maxCurrentLayers = 3
+	maxPinnedLayers  = 4
+)
 
-// layerKey names a layer state: a document at a pin, or (zero ordinal,
-// no heads) as committed now.
+// layerKey names a layer state: a document at a pin, or (not pinned) as
+// committed now.
 type layerKey struct {
 	doc     store.DocID
+	pinned  bool
 	ordinal int64
 	heads   string
 }
@@ -82,7 +89,7 @@ func (lc *layerCache) tree(ctx context.Context, doc store.DocID, p *pin) (*scene
 func (lc *layerCache) read(ctx context.Context, doc store.DocID, p *pin) (*layerEntry, error) {
 	key := layerKey{doc: doc}
 	if p != nil {
-		key.ordinal, key.heads = p.Ordinal, headsKey(p.Heads)
+		key.pinned, key.ordinal, key.heads = true, p.Ordinal, headsKey(p.Heads)
 	}
 	e := lc.entry(key)
 	e.mu.Lock()
@@ -103,6 +110,10 @@ func (lc *layerCache) fill(ctx context.Context, e *layerEntry, doc store.DocID, 
 		}
 		if p.Ordinal == 0 {
 			e.state = &scene.LayerState{Schema: scene.LayerSchema, Nodes: map[scene.NodeID]*scene.Node{}}
+			return nil
+		}
+		if st, ok := lc.fromCurrent(ctx, doc, p); ok {
+			e.state = st
 			return nil
 		}
 		r, err := lc.hub.ReplicaAt(ctx, doc, p.Ordinal, p.Heads)
@@ -138,8 +149,31 @@ func (lc *layerCache) fill(ctx context.Context, e *layerEntry, doc store.DocID, 
 	return nil
 }
 
+// fromCurrent reads doc at p from its current replica (brought up to
+// date), which holds every version of the log it has applied. ok is false
+// when that cannot answer (no such version in it, or a read error): the
+// caller replays instead, which reports the error.
+func (lc *layerCache) fromCurrent(ctx context.Context, doc store.DocID, p *pin) (*scene.LayerState, bool) {
+	cur, err := lc.read(ctx, doc, nil) // never locks a pinned entry: no lock-order cycle
+	if err != nil {
+		return nil, false
+	}
+	defer cur.mu.Unlock()
+	if cur.r == nil || int64(cur.r.Len()) < p.Ordinal {
+		return nil, false
+	}
+	v := cur.r.Prefix(int(p.Ordinal))
+	if len(p.Heads) > 0 {
+		if v, err = cur.r.At(p.Heads); err != nil {
+			return nil, false
+		}
+	}
+	st, err := scene.ReadLayerFrom(v)
+	return st, err == nil
+}
+
 // entry returns key's entry, creating it and evicting the least recently
-// used one when there are too many.
+// used one of its kind (current or pinned) when there are too many.
 func (lc *layerCache) entry(key layerKey) *layerEntry {
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
@@ -148,14 +182,23 @@ func (lc *layerCache) entry(key layerKey) *layerEntry {
 		e.used = lc.tick
 		return e
 	}
-	if len(lc.ents) >= maxCachedLayers {
-		var oldest layerKey
-		var found bool
-		for k, e := range lc.ents {
-			if !found || e.used < lc.ents[oldest].used {
-				oldest, found = k, true
-			}
+	current := func(k layerKey) bool { return !k.pinned }
+	limit, n := maxPinnedLayers, 0
+	if current(key) {
+		limit = maxCurrentLayers
+	}
+	var oldest layerKey
+	found := false
+	for k, e := range lc.ents {
+		if current(k) != current(key) {
+			continue
 		}
+		n++
+		if !found || e.used < lc.ents[oldest].used {
+			oldest, found = k, true
+		}
+	}
+	if n >= limit {
 		delete(lc.ents, oldest)
 	}
 	e := &layerEntry{used: lc.tick}

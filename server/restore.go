@@ -10,7 +10,6 @@ import (
 
 	"atelier/crdt"
 	"atelier/crdt/format"
-	"atelier/crdt/history"
 	"atelier/scene"
 	"atelier/server/auth"
 	"atelier/store"
@@ -226,30 +225,21 @@ func (s *Server) revert(ctx context.Context, user string, wd store.World, h form
 	return layerWrite{}, fmt.Errorf("change %s: %w in any layer of world %s", h, store.ErrNotFound, wd.ID)
 }
 
-// aroundChange returns a layer's state just before change c (its deps)
-// and just after it, from one replay: the state at c's deps, then c.
+// aroundChange returns a layer's state just before change c (at its
+// deps) and just after it, through the layer cache: read from the layer's
+// current replica when it is cached, as for the Ctrl+Z of a recent change.
 func (s *Server) aroundChange(ctx context.Context, doc store.DocID, c store.Change) (before, after *scene.LayerState, err error) {
 	deps := make([]crdt.Hash, len(c.Deps))
 	for i, d := range c.Deps {
 		deps[i] = crdt.Hash(d)
 	}
-	before = &scene.LayerState{Schema: scene.LayerSchema, Nodes: map[scene.NodeID]*scene.Node{}}
-	r := history.NewReplica()
-	if len(deps) > 0 { // else the change began the document: before it, nothing
-		if r, err = s.hub.ReplicaAt(ctx, doc, c.Ordinal-1, deps); err != nil {
-			return nil, nil, err
-		}
-		if before, err = scene.ReadLayerFrom(r); err != nil {
-			return nil, nil, err
-		}
+	at := &pin{Ordinal: c.Ordinal - 1, Heads: deps}
+	if len(deps) == 0 {
+		at = &pin{} // the change began the document: before it, nothing
 	}
-	fc, _, err := format.ParseChange(c.Raw)
-	if err != nil {
+	if before, err = s.layers.state(ctx, doc, at); err != nil {
 		return nil, nil, err
 	}
-	if err := r.Apply(fc); err != nil {
-		return nil, nil, err
-	}
-	after, err = scene.ReadLayerFrom(r)
+	after, err = s.layers.state(ctx, doc, &pin{Ordinal: c.Ordinal, Heads: []crdt.Hash{crdt.Hash(c.Hash)}})
 	return before, after, err
 }

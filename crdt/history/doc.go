@@ -36,4 +36,9 @@
 // path without an index; such a name reads as ""). For a history of 100k
 // changes over 10k nodes the tracker holds about 19 MB, 1.9 KB per node
 // (BenchmarkTrackerApply).
+//
+// Replica (replica.go) is this package's other reader: a read-only Go
+// copy of a document's values built from the same changes, which can be
+// read as of any version of them (Replica.At), so the server reads old
+// versions of a layer without automerge-go.
 package history

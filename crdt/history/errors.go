@@ -12,4 +12,6 @@ var (
 	// last change applied for its actor: a duplicate, or a change whose
 	// actor's earlier changes are missing.
 	ErrOutOfOrder = errors.New("history: change applied out of order")
+	// ErrUnknownHead means a version names a change the replica never applied.
+	ErrUnknownHead = errors.New("history: unknown head")
 )

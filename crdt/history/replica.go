@@ -15,12 +15,19 @@ import (
 // Replica, which costs a few microseconds per change and no cgo call.
 //
 // It follows automerge's data model: every key of a map and every element
-// of a list or text holds the set of its live ops (those no later op lists
-// as a predecessor); the visible value is the live op with the greatest op
-// id (counter, then actor bytes); a counter's value is its initial value
-// plus every increment that names it; list elements are ordered by the RGA
-// rule of seq.insert. Marks are kept as invisible elements and otherwise
-// ignored (they do not change plain values).
+// of a list or text holds its value ops; an op is live unless a later op
+// lists it as a predecessor; the visible value is the live op with the
+// greatest op id (counter, then actor bytes); a counter's value is its
+// initial value plus every increment that names it; list elements are
+// ordered by the RGA rule of seq.insert. Marks are kept as invisible
+// elements and otherwise ignored (they do not change plain values).
+//
+// Overwritten ops are kept with the changes that overwrote them, so the
+// replica can also be read as of any earlier set of its changes (At,
+// Prefix) without replaying: an op is live in a version when the change
+// that made it is in the version and none of the changes that overwrote it
+// is. This costs the memory of every op ever written to a map key or list
+// element (not of the changes' other bytes).
 //
 // Changes must be applied in an order that respects dependencies, as with
 // Tracker. Ops on objects the replica never saw created are skipped (they
@@ -31,7 +38,9 @@ type Replica struct {
 	objs   map[opID]*replicaObj
 	local  []uint32
 	preds  []opID
-	n      int
+	n      int32                      // changes applied; the index of the next one
+	index  map[format.ChangeHash]int32 // change hash → index
+	deps   [][]int32                  // deps[i]: indexes of change i's dependencies
 }
 
 // replicaObj is one container object.
@@ -43,19 +52,28 @@ type replicaObj struct {
 }
 
 // replicaElem is one element of a list or text: the op that inserted it and
-// its live value ops (none: deleted, or a mark).
+// its value ops (none live: deleted, or a mark).
 type replicaElem struct {
 	id   opID
 	vals []liveOp
 }
 
-// liveOp is an op whose value is visible unless a greater concurrent op
-// wins: a scalar, or (obj) the object it created.
+// liveOp is a value op of a map key or list element: a scalar, or (obj)
+// the object it created; live in a version unless a change of the version
+// overwrote it (killed).
 type liveOp struct {
-	id  opID
-	val format.Value
-	inc int64 // sum of the increments applied to a counter
-	obj bool
+	id     opID
+	val    format.Value
+	born   int32       // index of the change that made it
+	killed []int32     // indexes of the changes that overwrote or deleted it
+	incs   []increment // a counter's increments
+	obj    bool
+}
+
+// increment is one inc op's delta to a counter, and the change that made it.
+type increment struct {
+	change int32
+	delta  int64
 }
 
 // NewReplica returns an empty document: a root map with no keys.
@@ -63,11 +81,12 @@ func NewReplica() *Replica {
 	return &Replica{
 		actors: actorTable{ids: map[string]uint32{}},
 		objs:   map[opID]*replicaObj{{}: {kind: kindMap, keys: map[string][]liveOp{}}},
+		index:  map[format.ChangeHash]int32{},
 	}
 }
 
 // Len returns the number of changes applied.
-func (r *Replica) Len() int { return r.n }
+func (r *Replica) Len() int { return int(r.n) }
 
 // Apply applies the next change. A change that does not decode fails with
 // ErrBadChange and leaves the replica as it was; one whose actor is out of
@@ -91,6 +110,14 @@ func (r *Replica) Apply(c *format.Change) error {
 		r.applyOp(&ops[i])
 	}
 	r.actors.lastSeq[r.local[0]] = c.Seq
+	deps := make([]int32, 0, len(c.Deps))
+	for _, d := range c.Deps {
+		if i, ok := r.index[d]; ok {
+			deps = append(deps, i)
+		}
+	}
+	r.index[c.Hash] = r.n
+	r.deps = append(r.deps, deps)
 	r.n++
 	return nil
 }
@@ -107,10 +134,7 @@ func (r *Replica) applyOp(op *format.Op) {
 	}
 	switch {
 	case o.kind == kindMap && op.Key.IsMap:
-		vals := r.update(o.keys[op.Key.MapKey], id, op)
-		if len(vals) == 0 {
-			delete(o.keys, op.Key.MapKey)
-		} else {
+		if vals := r.update(o.keys[op.Key.MapKey], id, op); len(vals) > 0 {
 			o.keys[op.Key.MapKey] = vals
 		}
 	case o.kind != kindMap && !op.Key.IsMap:
@@ -121,21 +145,25 @@ func (r *Replica) applyOp(op *format.Op) {
 	// otherwise a map key on a list or an element on a map: malformed, skipped
 }
 
-// update applies op (with id id, its preds in r.preds) to the live ops of
+// update applies op (with id id, its preds in r.preds) to the value ops of
 // one map key or list element and returns them.
-func (r *Replica) update(live []liveOp, id opID, op *format.Op) []liveOp {
+func (r *Replica) update(vals []liveOp, id opID, op *format.Op) []liveOp {
 	switch op.Action {
 	case format.Inc:
-		r.increment(live, op.Value)
-		return live
+		r.increment(vals, op.Value)
+		return vals
 	case format.Mark:
-		return live
+		return vals
 	}
-	live = slices.DeleteFunc(live, func(l liveOp) bool { return slices.Contains(r.preds, l.id) })
+	for i := range vals {
+		if slices.Contains(r.preds, vals[i].id) {
+			vals[i].killed = append(vals[i].killed, r.n)
+		}
+	}
 	if op.Action == format.Del {
-		return live
+		return vals
 	}
-	l := liveOp{id: id, val: op.Value}
+	l := liveOp{id: id, val: op.Value, born: r.n}
 	if kind, ok := kindOf(op.Action); ok {
 		l.obj = true
 		if _, dup := r.objs[id]; !dup {
@@ -146,7 +174,7 @@ func (r *Replica) update(live []liveOp, id opID, op *format.Op) []liveOp {
 			r.objs[id] = no
 		}
 	}
-	return append(live, l)
+	return append(vals, l)
 }
 
 // element returns the element an op on list or text o writes, inserting it
@@ -191,7 +219,7 @@ func (o *replicaObj) find(id opID) int {
 	return -1
 }
 
-// increment adds an inc op's delta to the live counters it names.
+// increment adds an inc op's delta to the counters it names.
 func (r *Replica) increment(live []liveOp, delta format.Value) {
 	var d int64
 	switch v := delta.V.(type) {
@@ -204,23 +232,86 @@ func (r *Replica) increment(live []liveOp, delta format.Value) {
 	}
 	for i := range live {
 		if live[i].val.Type == format.TypeCounter && slices.Contains(r.preds, live[i].id) {
-			live[i].inc += d
+			live[i].incs = append(live[i].incs, increment{change: r.n, delta: d})
 		}
 	}
 }
 
-// winner returns the live op with the greatest id, or false if none is.
-func (r *Replica) winner(live []liveOp) (liveOp, bool) {
-	if len(live) == 0 {
-		return liveOp{}, false
+// View is a Replica read as of a set of its changes. It is valid until the
+// replica applies another change.
+type View struct {
+	r  *Replica
+	in []bool // in[i]: change i is in the version; nil: every change applied
+}
+
+// At returns the replica as of the changes that are heads or their
+// ancestors: a version. ErrUnknownHead if a head was never applied.
+func (r *Replica) At(heads []format.ChangeHash) (*View, error) {
+	in := make([]bool, r.n)
+	stack := make([]int32, 0, len(heads))
+	for _, h := range heads {
+		i, ok := r.index[h]
+		if !ok {
+			return nil, fmt.Errorf("%w: %s", ErrUnknownHead, h)
+		}
+		stack = append(stack, i)
 	}
-	best := live[0]
-	for _, l := range live[1:] {
-		if r.actors.greater(l.id, best.id) {
+	for len(stack) > 0 {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if in[i] {
+			continue
+		}
+		in[i] = true
+		for _, d := range r.deps[i] {
+			if !in[d] {
+				stack = append(stack, d)
+			}
+		}
+	}
+	return &View{r: r, in: in}, nil
+}
+
+// Prefix returns the replica as of its first n changes applied.
+func (r *Replica) Prefix(n int) *View {
+	in := make([]bool, r.n)
+	for i := range min(n, len(in)) {
+		in[i] = true
+	}
+	return &View{r: r, in: in}
+}
+
+// has reports whether change i is in the view.
+func (v *View) has(i int32) bool { return v.in == nil || (int(i) < len(v.in) && v.in[i]) }
+
+// live reports whether op l is live in the view.
+func (v *View) live(l *liveOp) bool {
+	if !v.has(l.born) {
+		return false
+	}
+	for _, k := range l.killed {
+		if v.has(k) {
+			return false
+		}
+	}
+	return true
+}
+
+// winner returns the op live in the view with the greatest id, or false
+// if none is.
+func (v *View) winner(vals []liveOp) (*liveOp, bool) {
+	var best *liveOp
+	for i := range vals {
+		if l := &vals[i]; v.live(l) && (best == nil || v.r.actors.greater(l.id, best.id)) {
 			best = l
 		}
 	}
-	return best, true
+	return best, best != nil
+}
+
+// Root reads the replica with every change it applied; see View.Root.
+func (r *Replica) Root(keys []string, maxDepth int, deep any) map[string]any {
+	return (&View{r: r}).Root(keys, maxDepth, deep)
 }
 
 // Root returns the plain value of the root's keys (all of them when keys is
@@ -230,8 +321,8 @@ func (r *Replica) winner(live []liveOp) (liveOp, bool) {
 // unknown type). A container nested maxDepth levels below a root key (the
 // root key's own value is depth 0) is replaced by deep, as scene's reader of
 // automerge documents does.
-func (r *Replica) Root(keys []string, maxDepth int, deep any) map[string]any {
-	root := r.objs[opID{}]
+func (v *View) Root(keys []string, maxDepth int, deep any) map[string]any {
+	root := v.r.objs[opID{}]
 	out := map[string]any{}
 	if len(keys) == 0 {
 		for k := range root.keys {
@@ -239,43 +330,43 @@ func (r *Replica) Root(keys []string, maxDepth int, deep any) map[string]any {
 		}
 	}
 	for _, k := range keys {
-		if w, ok := r.winner(root.keys[k]); ok {
-			out[k] = r.plain(w, 0, maxDepth, deep)
+		if w, ok := v.winner(root.keys[k]); ok {
+			out[k] = v.plain(w, 0, maxDepth, deep)
 		}
 	}
 	return out
 }
 
-// plain returns the plain value of live op l at depth.
-func (r *Replica) plain(l liveOp, depth, maxDepth int, deep any) any {
+// plain returns the plain value of op l at depth.
+func (v *View) plain(l *liveOp, depth, maxDepth int, deep any) any {
 	if !l.obj {
-		return scalar(l)
+		return v.scalar(l)
 	}
-	o := r.objs[l.id]
+	o := v.r.objs[l.id]
 	if o.kind != kindText && depth >= maxDepth {
 		return deep
 	}
 	switch o.kind {
 	case kindMap:
 		m := make(map[string]any, len(o.keys))
-		for k, live := range o.keys {
-			if w, ok := r.winner(live); ok {
-				m[k] = r.plain(w, depth+1, maxDepth, deep)
+		for k, vals := range o.keys {
+			if w, ok := v.winner(vals); ok {
+				m[k] = v.plain(w, depth+1, maxDepth, deep)
 			}
 		}
 		return m
 	case kindList:
 		list := make([]any, 0, len(o.elems))
-		for _, e := range o.elems {
-			if w, ok := r.winner(e.vals); ok {
-				list = append(list, r.plain(w, depth+1, maxDepth, deep))
+		for i := range o.elems {
+			if w, ok := v.winner(o.elems[i].vals); ok {
+				list = append(list, v.plain(w, depth+1, maxDepth, deep))
 			}
 		}
 		return list
 	}
 	var b strings.Builder
-	for _, e := range o.elems {
-		if w, ok := r.winner(e.vals); ok {
+	for i := range o.elems {
+		if w, ok := v.winner(o.elems[i].vals); ok {
 			if s, isStr := w.val.V.(string); isStr && !w.obj {
 				b.WriteString(s)
 			} else {
@@ -286,18 +377,30 @@ func (r *Replica) plain(l liveOp, depth, maxDepth int, deep any) any {
 	return b.String()
 }
 
-// scalar returns the plain Go value of a scalar op.
-func scalar(l liveOp) any {
-	switch l.val.Type {
-	case format.TypeCounter:
+// scalar returns the plain Go value of a scalar op in the view.
+func (v *View) scalar(l *liveOp) any {
+	if l.val.Type == format.TypeCounter {
 		c, _ := l.val.V.(format.Counter)
-		return int64(c) + l.inc
+		n := int64(c)
+		for _, in := range l.incs {
+			if v.has(in.change) {
+				n += in.delta
+			}
+		}
+		return n
+	}
+	return scalar(l.val)
+}
+
+// scalar returns the plain Go value of a scalar other than a counter.
+func scalar(val format.Value) any {
+	switch val.Type {
 	case format.TypeTimestamp:
-		t, _ := l.val.V.(format.Timestamp)
+		t, _ := val.V.(format.Timestamp)
 		return time.UnixMilli(int64(t))
 	case format.TypeNull, format.TypeFalse, format.TypeTrue, format.TypeUint, format.TypeInt,
 		format.TypeFloat, format.TypeString, format.TypeBytes:
-		return l.val.V
+		return val.V
 	}
 	return nil
 }

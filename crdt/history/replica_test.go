@@ -1,6 +1,7 @@
 package history
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -121,6 +122,70 @@ func TestReplicaMatchesAutomergeConcurrently(t *testing.T) {
 				}
 			}
 			sameState(t, peers[0], fmt.Sprintf("seed %d round %d", seed, round))
+		}
+	}
+}
+
+// TestReplicaViewsMatchAutomerge reads one replica of a concurrent
+// history as of many earlier versions (each peer's heads after each round:
+// sets of changes that are not prefixes of the log) and as of prefixes of
+// its log, and compares each with automerge-go's fork at those heads and
+// with a replica of just that prefix.
+func TestReplicaViewsMatchAutomerge(t *testing.T) {
+	actors := []string{actorA, actorB, "cccccccccccccccccccccccccccccccc"}
+	for seed := range uint64(6) {
+		rng := rand.New(rand.NewPCG(seed, 99))
+		base := automerge.New()
+		must(t, base.SetActorID(actors[0]))
+		must(t, base.RootMap().Set("list", automerge.NewList()))
+		must(t, base.RootMap().Set("text", automerge.NewText("")))
+		must(t, base.RootMap().Set("n", automerge.NewCounter(0)))
+		commit(t, base, "init")
+		peers := []*automerge.Doc{base, fork(t, base, actors[1]), fork(t, base, actors[2])}
+		var versions [][]automerge.ChangeHash
+		for range 6 {
+			for _, p := range peers {
+				for range 1 + rng.IntN(3) {
+					genericEdit(t, rng, p)
+					_, err := p.Commit("edit", automerge.CommitOptions{AllowEmpty: true, Time: &commitTime})
+					must(t, err)
+				}
+				versions = append(versions, p.Heads())
+			}
+			i, j := rng.IntN(len(peers)), rng.IntN(len(peers))
+			if i != j {
+				_, err := peers[i].Merge(peers[j])
+				must(t, err)
+			}
+		}
+		all := peers[0]
+		for _, p := range peers[1:] {
+			_, err := all.Merge(p)
+			must(t, err)
+		}
+		cs := parsed(t, all)
+		r := replay(t, cs)
+		for k, heads := range versions {
+			f, err := all.Fork(heads...)
+			must(t, err)
+			hs := make([]format.ChangeHash, len(heads))
+			for i, h := range heads {
+				hs[i] = format.ChangeHash(h)
+			}
+			v, err := r.At(hs)
+			must(t, err)
+			if got, want := normTimes(v.Root(nil, 1000, nil)), normTimes(wantPlain(t, f)); !reflect.DeepEqual(got, want) {
+				t.Fatalf("seed %d version %d: view differs from automerge\n got: %v\nwant: %v", seed, k, got, want)
+			}
+		}
+		for n := 0; n <= len(cs); n += 1 + len(cs)/7 {
+			got, want := normTimes(r.Prefix(n).Root(nil, 1000, nil)), normTimes(replay(t, cs[:n]).Root(nil, 1000, nil))
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("seed %d prefix %d: view differs from a replica of the prefix\n got: %v\nwant: %v", seed, n, got, want)
+			}
+		}
+		if _, err := r.At([]format.ChangeHash{{1}}); !errors.Is(err, ErrUnknownHead) {
+			t.Fatalf("unknown head: %v", err)
 		}
 	}
 }
