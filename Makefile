@@ -20,6 +20,7 @@ deps:
 
 ## test: the whole suite, as CI runs it
 test: deps
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted" >&2; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 30m ./...
 

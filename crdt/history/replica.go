@@ -38,9 +38,9 @@ type Replica struct {
 	objs   map[opID]*replicaObj
 	local  []uint32
 	preds  []opID
-	n      int32                      // changes applied; the index of the next one
+	n      int32                       // changes applied; the index of the next one
 	index  map[format.ChangeHash]int32 // change hash → index
-	deps   [][]int32                  // deps[i]: indexes of change i's dependencies
+	deps   [][]int32                   // deps[i]: indexes of change i's dependencies
 }
 
 // replicaObj is one container object.
