@@ -39,6 +39,7 @@ type event struct {
 	reply   chan headsReply // evHeads
 	done    chan error      // evSubmit, evEdit: nil once committed
 	edit    EditFunc        // evEdit
+	ctx     context.Context // evEdit: the caller's
 }
 
 // headsReply answers an evHeads query.

@@ -2,6 +2,7 @@ package crdt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/automerge/automerge-go"
@@ -29,7 +30,7 @@ type EditFunc func(doc *automerge.Doc) (h automerge.ChangeHash, changed bool, er
 // short.
 func (h *Hub) Edit(ctx context.Context, id store.DocID, user string, fn EditFunc) error {
 	done := make(chan error, 1)
-	h.route(nil, id, event{kind: evEdit, peer: serverPeer{user: user}, edit: fn, done: done})
+	h.route(nil, id, event{kind: evEdit, peer: serverPeer{user: user}, edit: fn, ctx: ctx, done: done})
 	select {
 	case err := <-done:
 		return err
@@ -46,6 +47,10 @@ func (d *Document) edit(ev event) {
 		ev.done <- d.stageSubmit(ev.peer, nil) // the document's state is the answer
 		return
 	}
+	if err := ev.ctx.Err(); err != nil {
+		ev.done <- err // the caller gave up: do not write on its behalf
+		return
+	}
 	if err := d.loadVerifier(); err != nil {
 		ev.done <- err
 		return
@@ -54,7 +59,11 @@ func (d *Document) edit(ev event) {
 	if d.hub.cfg.DisableVerify {
 		defer d.dropVerifier() // not kept current without verification: use it once
 	}
+	before := doc.Heads()
 	h, changed, err := runEdit(ev.edit, doc)
+	if err == nil {
+		err = checkEdit(doc, before, h, changed)
+	}
 	if err != nil {
 		d.dropVerifier() // it may hold uncommitted or unsubmitted operations
 		ev.done <- err
@@ -88,4 +97,22 @@ func runEdit(fn EditFunc, doc *automerge.Doc) (h automerge.ChangeHash, changed b
 		}
 	}()
 	return fn(doc)
+}
+
+// checkEdit enforces EditFunc's contract: no change and the state as it
+// was, or exactly one change, h, on top of the state before. (Heads also
+// commits any operations fn left uncommitted, which then fail the check.)
+func checkEdit(doc *automerge.Doc, before []automerge.ChangeHash, h automerge.ChangeHash, changed bool) error {
+	after := doc.Heads()
+	if !changed {
+		if !sameHeads(after, before) {
+			return errors.New("edit: reported no change but changed the document")
+		}
+		return nil
+	}
+	ch, err := doc.Change(h)
+	if err != nil || len(after) != 1 || after[0] != h || !sameHeads(ch.Dependencies(), before) {
+		return errors.New("edit: made more than its one change")
+	}
+	return nil
 }

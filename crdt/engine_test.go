@@ -364,3 +364,59 @@ func TestEdit(t *testing.T) {
 		t.Fatalf("unknown document: %v", err)
 	}
 }
+
+// An edit whose caller already gave up is not run, and one that breaks the
+// EditFunc contract (operations left behind under "no change", or more
+// than its one change) is refused with nothing stored, and its operations
+// never reach a later edit's change.
+func TestEditRefusals(t *testing.T) {
+	e := newEnv(t, crdt.Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	ran := false
+	err := e.hub.Edit(ctx, e.layer, "bob", func(doc *automerge.Doc) (automerge.ChangeHash, bool, error) {
+		ran = true
+		return automerge.ChangeHash{}, false, nil
+	})
+	if err == nil {
+		t.Fatal("an edit with a done context reported success")
+	}
+	bg := context.Background()
+	err = e.hub.Edit(bg, e.layer, "bob", func(doc *automerge.Doc) (automerge.ChangeHash, bool, error) {
+		_ = doc.RootMap().Set("junk", 1)
+		return automerge.ChangeHash{}, false, nil
+	})
+	if err == nil {
+		t.Fatal("an edit that left operations behind under 'no change' was accepted")
+	}
+	err = e.hub.Edit(bg, e.layer, "bob", func(doc *automerge.Doc) (automerge.ChangeHash, bool, error) {
+		_ = doc.RootMap().Set("junk", 2)
+		if _, err := doc.Commit("first"); err != nil {
+			return automerge.ChangeHash{}, false, err
+		}
+		_ = doc.RootMap().Set("ok", 1)
+		h, err := doc.Commit("second")
+		return h, err == nil, err
+	})
+	if err == nil {
+		t.Fatal("an edit that made two changes was accepted")
+	}
+	err = e.hub.Edit(bg, e.layer, "bob", func(doc *automerge.Doc) (automerge.ChangeHash, bool, error) {
+		_ = doc.RootMap().Set("ok", 1)
+		h, err := doc.Commit("ok")
+		return h, err == nil, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.hub.Materialize(bg, e.layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := d.RootMap().Get("junk"); v.Kind() != automerge.KindVoid {
+		t.Fatalf("the store holds junk=%v from a refused edit", v)
+	}
+	if n := storedCount(t, e.st, e.layer); ran || n != 2 {
+		t.Fatalf("ran the cancelled edit: %v; stored %d changes, want 2", ran, n)
+	}
+}

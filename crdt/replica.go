@@ -47,6 +47,9 @@ func (h *Hub) ReplicaAt(ctx context.Context, id store.DocID, upTo int64, heads [
 // (to <= 0: to the end) to r, which must hold exactly the changes before
 // from: it advances a replica as the log grows.
 func (h *Hub) Replay(ctx context.Context, id store.DocID, r *history.Replica, from, to int64) error {
+	if int64(r.Len()) != from-1 {
+		return fmt.Errorf("replay %s from %d: the replica holds %d changes", id, from, r.Len())
+	}
 	return h.readLog(ctx, id, from, to, func(c *format.Change) error {
 		if err := r.Apply(c); err != nil {
 			return fmt.Errorf("replay %s: change %s: %w", id, c.Hash, err)

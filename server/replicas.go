@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"atelier/crdt"
 	"atelier/crdt/history"
@@ -21,10 +22,13 @@ import (
 // then a restore from that version read the same one). A version of a
 // document whose current replica is cached is read from that replica
 // (history.Replica.At: no replay); otherwise its log is replayed up to the
-// version. At most maxCurrentLayers current and maxPinnedLayers pinned
-// entries are kept, least recently used evicted first; current entries
-// keep their replica (72 MB for a 10k-node layer with 100k changes),
-// pinned ones only the decoded state.
+// version. The cache is bounded by size, not by count, so that all the
+// layers of a world fit when they are small and a scan of a world's layers
+// does not evict each one just before it is read again: current entries
+// hold their replica (~720 B per change: 72 MB for a 10k-node layer with
+// 100k changes) within maxCurrentChanges changes in all, pinned ones only
+// their decoded state within maxPinnedNodes nodes in all; the least
+// recently used entries of a kind go first, the one just read never.
 //
 // The states it returns are shared: callers must not modify them.
 type layerCache struct {
@@ -35,9 +39,10 @@ type layerCache struct {
 	tick uint64
 }
 
+// Cache budgets.
 const (
-	maxCurrentLayers = 3
-	maxPinnedLayers  = 4
+	maxCurrentChanges = 400_000 // changes held by current replicas (~290 MB)
+	maxPinnedNodes    = 200_000 // nodes held by decoded versions
 )
 
 // layerKey names a layer state: a document at a pin, or (not pinned) as
@@ -50,6 +55,7 @@ type layerKey struct {
 }
 
 type layerEntry struct {
+	size    atomic.Int64 // changes (current) or nodes (pinned) it holds, for the budget
 	mu      sync.Mutex
 	r       *history.Replica // current entries only
 	ordinal int64            // the log ordinal the state reflects
@@ -94,11 +100,19 @@ func (lc *layerCache) read(ctx context.Context, doc store.DocID, p *pin) (*layer
 	e := lc.entry(key)
 	e.mu.Lock()
 	err := lc.fill(ctx, e, doc, p)
+	if e.r != nil {
+		e.size.Store(int64(e.r.Len()))
+	} else if e.state != nil {
+		e.size.Store(int64(len(e.state.Nodes)))
+	}
 	if err != nil {
+		if e.state == nil && e.r == nil {
+			lc.forget(key, e) // under e.mu: no other reader is filling it
+		}
 		e.mu.Unlock()
-		lc.forget(key, e)
 		return nil, err
 	}
+	lc.trim(key)
 	return e, nil
 }
 
@@ -134,11 +148,12 @@ func (lc *layerCache) fill(ctx context.Context, e *layerEntry, doc store.DocID, 
 	if e.state != nil && e.ordinal == last {
 		return nil
 	}
-	if e.r == nil || e.ordinal > last {
-		e.r, e.ordinal = history.NewReplica(), 0
+	if e.r == nil || int64(e.r.Len()) > last {
+		e.r = history.NewReplica()
 	}
-	if err := lc.hub.Replay(ctx, doc, e.r, e.ordinal+1, last); err != nil {
-		e.r, e.state = nil, nil // its state is unknown now
+	// A failed replay (a cancelled request) keeps what it applied: the
+	// next read goes on from there.
+	if err := lc.hub.Replay(ctx, doc, e.r, int64(e.r.Len())+1, last); err != nil {
 		return err
 	}
 	st, err := scene.ReadLayerFrom(e.r)
@@ -172,45 +187,55 @@ func (lc *layerCache) fromCurrent(ctx context.Context, doc store.DocID, p *pin) 
 	return st, err == nil
 }
 
-// entry returns key's entry, creating it and evicting the least recently
-// used one of its kind (current or pinned) when there are too many.
+// entry returns key's entry, creating it if needed, and marks it used.
 func (lc *layerCache) entry(key layerKey) *layerEntry {
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
 	lc.tick++
-	if e, ok := lc.ents[key]; ok {
-		e.used = lc.tick
-		return e
+	e, ok := lc.ents[key]
+	if !ok {
+		e = &layerEntry{}
+		lc.ents[key] = e
 	}
-	current := func(k layerKey) bool { return !k.pinned }
-	limit, n := maxPinnedLayers, 0
-	if current(key) {
-		limit = maxCurrentLayers
-	}
-	var oldest layerKey
-	found := false
-	for k, e := range lc.ents {
-		if current(k) != current(key) {
-			continue
-		}
-		n++
-		if !found || e.used < lc.ents[oldest].used {
-			oldest, found = k, true
-		}
-	}
-	if n >= limit {
-		delete(lc.ents, oldest)
-	}
-	e := &layerEntry{used: lc.tick}
-	lc.ents[key] = e
+	e.used = lc.tick
 	return e
 }
 
-// forget drops key's entry if it still is e (after a failed read).
+// trim evicts the least recently used entries of key's kind (current or
+// pinned), never key's own, until the kind is within its budget.
+func (lc *layerCache) trim(key layerKey) {
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	budget := int64(maxCurrentChanges)
+	if key.pinned {
+		budget = maxPinnedNodes
+	}
+	for {
+		var total int64
+		var oldest layerKey
+		found := false
+		for k, e := range lc.ents {
+			if k.pinned != key.pinned {
+				continue
+			}
+			total += e.size.Load()
+			if k != key && (!found || e.used < lc.ents[oldest].used) {
+				oldest, found = k, true
+			}
+		}
+		if total <= budget || !found {
+			return
+		}
+		delete(lc.ents, oldest)
+	}
+}
+
+// forget drops key's entry if it still is e (after a failed read that left
+// it empty). The caller holds e.mu.
 func (lc *layerCache) forget(key layerKey, e *layerEntry) {
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
-	if lc.ents[key] == e && e.state == nil {
+	if lc.ents[key] == e {
 		delete(lc.ents, key)
 	}
 }

@@ -151,6 +151,13 @@ func (r *Replica) update(vals []liveOp, id opID, op *format.Op) []liveOp {
 	switch op.Action {
 	case format.Inc:
 		r.increment(vals, op.Value)
+		for i := range vals { // automerge: an inc hides the non-counters it names
+			if vals[i].val.Type != format.TypeCounter || vals[i].obj {
+				if slices.Contains(r.preds, vals[i].id) {
+					vals[i].killed = append(vals[i].killed, r.n)
+				}
+			}
+		}
 		return vals
 	case format.Mark:
 		return vals
