@@ -175,6 +175,10 @@ func (m *memStore) ListVersions(context.Context, store.WorldID) ([]store.Version
 	return nil, nil
 }
 
+func (m *memStore) RenameWorld(context.Context, store.WorldID, string) error {
+	return store.ErrNotFound
+}
+
 func (m *memStore) ListBranches(context.Context, store.WorldID) ([]store.World, error) {
 	return nil, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/automerge/automerge-go"
 	"github.com/google/uuid"
 
 	"atelier/crdt"
@@ -165,6 +166,44 @@ func (s *Server) getWorld(w http.ResponseWriter, r *http.Request, p auth.Princip
 		s.writeError(w, err)
 		return
 	}
+	writeJSON(w, http.StatusOK, toWorldJSON(wd, p.Role(wd.ID)))
+}
+
+type renameWorldRequest struct {
+	Name string `json:"name"`
+}
+
+// renameWorld handles PATCH /api/worlds/{id} {"name"}: the new name goes
+// to the world's manifest document first (one change through the engine,
+// attributed to the user and sent to every peer of the manifest), then to
+// the store's world row that the API lists. If the second write fails the
+// manifest already has the name; repeating the request completes it.
+// Editors and owners only.
+func (s *Server) renameWorld(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	wd, err := s.editor(r, p)
+	var req renameWorldRequest
+	if err == nil {
+		err = decodeJSON(r, &req)
+	}
+	var name string
+	if err == nil {
+		name, err = cleanName(req.Name)
+	}
+	if err == nil {
+		err = s.hub.Edit(r.Context(), wd.Manifest, p.User, func(doc *automerge.Doc) (automerge.ChangeHash, bool, error) {
+			h, err := scene.RenameWorld(doc, name, scene.OpOptions{Author: p.User})
+			return h, err == nil, err
+		})
+	}
+	if err == nil {
+		err = s.st.RenameWorld(r.Context(), wd.ID, name)
+	}
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	s.log.Info("world renamed", "world", wd.ID, "from", wd.Name, "to", name, "user", p.User)
+	wd.Name = name
 	writeJSON(w, http.StatusOK, toWorldJSON(wd, p.Role(wd.ID)))
 }
 

@@ -188,6 +188,9 @@ type Store interface {
 	CreateWorld(ctx context.Context, w World, docs []NewDocument) error
 	// GetWorld returns one world with its layers, or ErrNotFound.
 	GetWorld(ctx context.Context, id WorldID) (World, error)
+	// RenameWorld sets a world's Name (main world or branch; nothing else
+	// changes). ErrNotFound if the world is unknown.
+	RenameWorld(ctx context.Context, id WorldID, name string) error
 	// ListWorlds returns every world, main worlds and branches, with its
 	// layers, oldest first.
 	ListWorlds(ctx context.Context) ([]World, error)

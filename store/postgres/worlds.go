@@ -66,6 +66,18 @@ func (s *Store) GetWorld(ctx context.Context, id store.WorldID) (store.World, er
 	return w, nil
 }
 
+// RenameWorld implements store.Store.
+func (s *Store) RenameWorld(ctx context.Context, id store.WorldID, name string) error {
+	tag, err := s.pool.Exec(ctx, sqlstore.UpdateWorldName, id, name)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("rename world %s: %w", id, err)
+	}
+	return nil
+}
+
 // ListWorlds implements store.Store.
 func (s *Store) ListWorlds(ctx context.Context) ([]store.World, error) {
 	worlds, err := s.worldsWithLayers(ctx, sqlstore.SelectWorlds, sqlstore.SelectLayers)

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -68,6 +69,24 @@ func (s *Store) GetWorld(ctx context.Context, id store.WorldID) (store.World, er
 		return w, fmt.Errorf("world %s layers: %w", id, err)
 	}
 	return w, nil
+}
+
+// RenameWorld implements store.Store.
+func (s *Store) RenameWorld(ctx context.Context, id store.WorldID, name string) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, sqlstore.UpdateWorldName, id, name)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return cmp.Or(err, store.ErrNotFound)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("rename world %s: %w", id, err)
+	}
+	return nil
 }
 
 // ListWorlds implements store.Store.

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}{
 		{"CreateAndGetWorld", testCreateAndGetWorld},
 		{"ListWorlds", testListWorlds},
+		{"RenameWorld", testRenameWorld},
 		{"CreateWorldErrors", testCreateWorldErrors},
 		{"Branches", testBranches},
 		{"CreateBranchErrors", testCreateBranchErrors},

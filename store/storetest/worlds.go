@@ -91,6 +91,56 @@ func testListWorlds(t *testing.T, s store.Store) {
 	}
 }
 
+// RenameWorld changes the name and nothing else, of that world only, as
+// GetWorld, ListWorlds and ListBranches read it.
+func testRenameWorld(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	w, docs := newWorld("Harbor", 1, "ground", "props")
+	mustCreateWorld(t, s, w, docs)
+	other, odocs := newWorld("Other", 1, "a")
+	mustCreateWorld(t, s, other, odocs)
+	branch, bdocs := newWorld("Harbor branch", 1, "ground")
+	branch.Parent, branch.Branch, branch.ForkedAt = w.ID, "night", t0
+	mustCreateWorld(t, s, branch, bdocs)
+
+	for _, name := range []string{"Harbour ⚓ at dusk", "Harbor"} {
+		if err := s.RenameWorld(ctx, w.ID, name); err != nil {
+			t.Fatalf("RenameWorld(%q): %v", name, err)
+		}
+		want := w
+		want.Name = name
+		got, err := s.GetWorld(ctx, w.ID)
+		if err != nil {
+			t.Fatalf("GetWorld: %v", err)
+		}
+		checkWorld(t, got, want)
+	}
+	if err := s.RenameWorld(ctx, w.ID, "Harbor"); err != nil { // the same name again
+		t.Fatalf("RenameWorld to its own name: %v", err)
+	}
+	if err := s.RenameWorld(ctx, branch.ID, "Night harbor"); err != nil {
+		t.Fatalf("RenameWorld(branch): %v", err)
+	}
+	branch.Name = "Night harbor"
+	bs, err := s.ListBranches(ctx, w.ID)
+	if err != nil || len(bs) != 1 {
+		t.Fatalf("ListBranches = %v, %v", bs, err)
+	}
+	checkWorld(t, bs[0], branch)
+	all, err := s.ListWorlds(ctx)
+	if err != nil {
+		t.Fatalf("ListWorlds: %v", err)
+	}
+	names := map[store.WorldID]string{}
+	for _, x := range all {
+		names[x.ID] = x.Name
+	}
+	if want := map[store.WorldID]string{w.ID: "Harbor", other.ID: "Other", branch.ID: "Night harbor"}; !reflect.DeepEqual(names, want) {
+		t.Fatalf("names after renames %v, want %v", names, want)
+	}
+	checkErr(t, s.RenameWorld(ctx, newWorldID(), "x"), store.ErrNotFound)
+}
+
 func testCreateWorldErrors(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	taken, takenDocs := newWorld("taken", 2, "ground")
@@ -210,6 +260,7 @@ func testNotFound(t *testing.T, s store.Store) {
 	}{
 		{"GetWorld", func() error { _, err := s.GetWorld(ctx, newWorldID()); return err }},
 		{"ListBranches", func() error { _, err := s.ListBranches(ctx, newWorldID()); return err }},
+		{"RenameWorld", func() error { return s.RenameWorld(ctx, newWorldID(), "x") }},
 		{"GetDocument", func() error { _, err := s.GetDocument(ctx, missing); return err }},
 		{"AppendChanges", func() error { return s.AppendChanges(ctx, missing, changes(missing, 1, 2)) }},
 		{"AppendChanges empty", func() error { return s.AppendChanges(ctx, missing, nil) }},

@@ -46,6 +46,9 @@ const (
 	// InsertDocument inserts a document row.
 	InsertDocument = `INSERT INTO documents (` + documentCols + `) VALUES ($1, $2, $3)`
 
+	// UpdateWorldName renames a world: $1 id, $2 name.
+	UpdateWorldName = `UPDATE worlds SET name = $2 WHERE id = $1`
+
 	// SelectWorld reads one world row by id.
 	SelectWorld = `SELECT ` + selectWorldCols + ` FROM worlds WHERE id = $1`
 	// SelectWorlds reads every world row, oldest first.
