@@ -4,15 +4,20 @@ ADDR    ?= 127.0.0.1:8080
 DATA    ?= ./data
 BIN     := bin/atelier
 
-.PHONY: run build test deps bench fuzz clean
+.PHONY: run build web test deps bench fuzz clean
 
-## run: build the server and serve on http://$(ADDR) with SQLite under $(DATA)
+## run: build everything (web app and server) and serve on http://$(ADDR) with SQLite under $(DATA)
 run: build
 	./$(BIN) serve --addr $(ADDR) --data $(DATA)
 
-## build: build the atelier binary (and, once it exists, the web app it embeds)
-build:
+## build: build the web editor (web/dist/app), then the atelier binary that embeds it
+build: web
 	$(GO) build -o $(BIN) ./cmd/atelier
+
+## web: build the browser editor with Vite (npm packages installed first if missing)
+web:
+	@if [ ! -d node_modules ]; then echo "npm install"; npm install --no-save --no-audit --no-fund --loglevel=error; fi
+	npm run --silent build:web
 
 ## deps: install what the tests need (npm packages, PostgreSQL running)
 deps:
@@ -22,6 +27,8 @@ deps:
 test: deps
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted" >&2; exit 1; fi
 	$(GO) vet ./...
+	npm run --silent typecheck:web
+	npm run --silent test:web
 	$(GO) test -race -count=1 -timeout 30m ./...
 
 ## bench: the engine and store benchmarks (figures go in docs/performance.md)
@@ -40,4 +47,4 @@ fuzz:
 		echo "fuzz $$pkg $$fn"; $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg/ || exit 1; done
 
 clean:
-	rm -rf bin
+	rm -rf bin web/dist/app

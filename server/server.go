@@ -50,6 +50,10 @@ type Config struct {
 	// timeline (default 1s); a document written without pause waits at
 	// most ten times that.
 	HistoryIndexDelay time.Duration
+	// App serves the browser editor: its pages ("/" and "/worlds/…") and
+	// its assets ("/assets/…"), the routes in appRoutes. Nil serves a
+	// plain-text index at "/" and 404 on the others.
+	App http.Handler
 }
 
 func (c Config) withDefaults() Config {
@@ -156,6 +160,7 @@ func (s *Server) routes(mux interface {
 	mux.HandleFunc("POST /api/worlds", s.authed(s.createWorld))
 	mux.HandleFunc("GET /api/worlds", s.authed(s.listWorlds))
 	mux.HandleFunc("GET /api/worlds/{id}", s.authed(s.getWorld))
+	mux.HandleFunc("PATCH /api/worlds/{id}", s.authed(s.renameWorld))
 	mux.HandleFunc("GET /api/worlds/{id}/scene", s.authed(s.getScene))
 	mux.HandleFunc("GET /api/worlds/{id}/history", s.authed(s.getHistory))
 	mux.HandleFunc("GET /api/worlds/{id}/diff", s.authed(s.getDiff))
@@ -171,8 +176,21 @@ func (s *Server) routes(mux interface {
 	mux.HandleFunc("GET /api/worlds/{id}/versions/{name}", s.authed(s.getVersion))
 	mux.Handle("GET /metrics", s.metrics)
 	mux.HandleFunc("GET /api/openapi.json", serveOpenAPI)
-	mux.HandleFunc("GET /{$}", s.index)
+	app := s.cfg.App
+	if app == nil {
+		app = http.HandlerFunc(s.index)
+	}
+	for _, pattern := range appRoutes {
+		mux.Handle(pattern, app)
+	}
 }
+
+// appRoutes are the browser editor's routes, served by Config.App: the
+// world list, a world's editor (deep links such as
+// /worlds/{id}?camera=…&select=…) and the app's hashed assets. They are not
+// API routes: openapi.json does not describe them, and none of them shadows
+// /api, /sync, /healthz or /metrics.
+var appRoutes = []string{"GET /{$}", "GET /worlds/", "GET /assets/"}
 
 // Serve serves on ln, and indexes history in the background, until ctx
 // ends, then shuts down in order: stop accepting, close every peer (1001),
@@ -286,8 +304,13 @@ func (s *Server) Peers() int {
 	return len(s.sessions)
 }
 
-// index answers GET / until the web editor is built (issue 4).
-func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
+// index answers GET / when the server has no Config.App (tests, embedding
+// programs), and 404 on the app's other routes.
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/" {
+		http.NotFound(w, r)
+		return
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = w.Write([]byte("Atelier world server\n\n" +
 		"POST /api/worlds {\"name\": …}   create a world\n" +

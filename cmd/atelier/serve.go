@@ -21,6 +21,7 @@ import (
 	"atelier/store"
 	"atelier/store/postgres"
 	"atelier/store/sqlite"
+	"atelier/web"
 )
 
 type serveFlags struct {
@@ -92,7 +93,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	var srv *server.Server
 	hub := crdt.NewHub(st, log.With("component", "crdt"), crdt.Config{VerifierIdle: f.verifierIdle, DocIdle: f.docIdle,
 		OnCommit: func(doc store.DocID, ordinal int64) { srv.Committed(doc, ordinal) }})
-	srv = server.New(server.Config{MaxMessageBytes: f.maxMessageBytes, PeerID: peerID()}, st, hub,
+	srv = server.New(server.Config{MaxMessageBytes: f.maxMessageBytes, PeerID: peerID(), App: web.Handler()}, st, hub,
 		auth.NewAuthenticator([]byte(f.secret), local), log.With("component", "server"))
 	mode := "bearer tokens required"
 	if local {
@@ -103,6 +104,9 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 			return fmt.Errorf("serve: --debug-addr must be a loopback address")
 		}
 		go func() { log.Error("debug server", "err", http.ListenAndServe(f.debugAddr, nil)) }()
+	}
+	if !web.Built() {
+		log.Warn("the web editor was not built into this binary; / shows how to build it (make build)")
 	}
 	fmt.Fprintf(stderr, "atelier: listening on http://%s (%s; %s)\n", ln.Addr(), desc, mode)
 	return serve(ctx, srv, hub, ln)
