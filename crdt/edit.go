@@ -2,7 +2,6 @@ package crdt
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/automerge/automerge-go"
@@ -103,16 +102,16 @@ func runEdit(fn EditFunc, doc *automerge.Doc) (h automerge.ChangeHash, changed b
 // was, or exactly one change, h, on top of the state before. (Heads also
 // commits any operations fn left uncommitted, which then fail the check.)
 func checkEdit(doc *automerge.Doc, before []automerge.ChangeHash, h automerge.ChangeHash, changed bool) error {
-	after := doc.Heads()
-	if !changed {
-		if !sameHeads(after, before) {
-			return errors.New("edit: reported no change but changed the document")
-		}
-		return nil
+	doc.Heads() // commit leftovers, if any, so that they count
+	since, err := doc.Changes(before...)
+	if err != nil {
+		return fmt.Errorf("edit: read its changes: %w", err)
 	}
-	ch, err := doc.Change(h)
-	if err != nil || len(after) != 1 || after[0] != h || !sameHeads(ch.Dependencies(), before) {
-		return errors.New("edit: made more than its one change")
+	switch {
+	case !changed && len(since) > 0:
+		return fmt.Errorf("edit: reported no change but made %d", len(since))
+	case changed && (len(since) != 1 || since[0].Hash() != h):
+		return fmt.Errorf("edit: made %d changes, want exactly its one change %s (heads before %v)", len(since), h, before)
 	}
 	return nil
 }

@@ -28,9 +28,9 @@ func (s *Store) CreateVersion(ctx context.Context, v store.Version) error {
 	})
 	switch {
 	case sqlState(err) == uniqueViolation:
-		return fmt.Errorf("create version %q of %s: %w: %w", v.Name, v.World, store.ErrExists, err)
+		return fmt.Errorf("version %q of world %s: %w", v.Name, v.World, store.ErrExists) // not the driver's constraint text
 	case sqlState(err) == foreignKeyViolation:
-		return fmt.Errorf("create version %q of %s: world or document: %w: %w", v.Name, v.World, store.ErrNotFound, err)
+		return fmt.Errorf("version %q of world %s: world or document: %w", v.Name, v.World, store.ErrNotFound)
 	case err != nil:
 		return fmt.Errorf("create version %q of %s: %w", v.Name, v.World, err)
 	}
