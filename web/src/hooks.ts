@@ -49,6 +49,44 @@ export interface AtelierHooks {
   screenPosition(node: string): { x: number; y: number } | null;
   /** Selects a node as a click would (null clears); false if it is not in a loaded layer. */
   select(node: string | null): boolean;
+  /** Every selected node id, the primary selection first. */
+  selectedNodes(): string[];
+  /** Selects several nodes (as box select does); false if one is not in a loaded layer. */
+  selectNodes(nodes: string[]): boolean;
+  /** The other peers present in the world (presence). */
+  peers(): PeerInfo[];
+  /** When the viewport last repainted a remote change (ms since the epoch; 0 if never). */
+  lastRepaintAt(): number;
+  /** Remote change → repaint delays (ms), oldest first, at most the last 200. */
+  repaintDelays(): number[];
+  /** The sync debounce rate automerge-repo uses (ms; -1 when unknown). */
+  syncDebounceRate(): number;
+  /** The transform gizmo (null: none, e.g. read only). */
+  gizmo(): GizmoInfo | null;
+  setGizmoMode(mode: "translate" | "rotate" | "scale"): void;
+  /** Outlines drawn for the secondary selection and other peers' selections. */
+  overlayOutlines(): number;
+}
+
+/** A peer as the hooks report it. */
+export interface PeerInfo {
+  user: string;
+  colour: string;
+  selection: string[];
+  editing: string | null;
+  camera: CameraPose | null;
+}
+
+/** The gizmo as the hooks report it. */
+export interface GizmoInfo {
+  mode: string;
+  /** The node it is on (null: none). */
+  attached: string | null;
+  dragging: boolean;
+  /** Writes made by drags so far. */
+  writes: number;
+  /** The handle under the pointer (X, Y, Z, XY…; null: none). */
+  axis: string | null;
 }
 
 declare global {
@@ -79,6 +117,15 @@ export function baseHooks(page: AtelierHooks["page"], user: () => string, connec
     camera: () => null,
     screenPosition: () => null,
     select: () => false,
+    selectedNodes: none,
+    selectNodes: () => false,
+    peers: none,
+    lastRepaintAt: () => 0,
+    repaintDelays: none,
+    syncDebounceRate: () => -1,
+    gizmo: () => null,
+    setGizmoMode: () => {},
+    overlayOutlines: () => 0,
   };
 }
 

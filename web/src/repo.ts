@@ -12,6 +12,31 @@ import type { ConnectionState } from "./status";
 /** The IndexedDB database holding the local copies. */
 export const STORAGE_DB = "atelier";
 
+/**
+ * How long automerge-repo batches a document's changes before sending a
+ * sync message, in ms (its default is 100: a gizmo drag would reach the
+ * others at 10 Hz, a lone edit up to 100 ms late). automerge-repo 2.5 has
+ * no Repo option for it (RepoConfig has only saveDebounceRate): the build
+ * makes DocSynchronizer read this global (web/vite.config.ts, which fails
+ * the build if the library changed shape), so set it before new Repo.
+ */
+export const SYNC_DEBOUNCE_MS = 16;
+
+/** The global the patched DocSynchronizer reads its debounce rate from. */
+declare global {
+  var __atelierSyncDebounceRate: number | undefined;
+}
+
+/**
+ * The sync debounce rate the Repo's document synchronizers actually use
+ * (undefined before any document is open), to check that the build patch
+ * took.
+ */
+export function syncDebounceRate(repo: Repo): number | undefined {
+  const syncs = Object.values(repo.synchronizer.docSynchronizers);
+  return syncs[0]?.syncDebounceRate;
+}
+
 /** How long the adapter waits before reconnecting, in ms. */
 const RETRY_MS = 3000;
 
@@ -82,6 +107,7 @@ export class WatchedSocketAdapter extends BrowserWebSocketClientAdapter {
 export function openRepo(location: { protocol: string; host: string }, cred: Credentials, events: ConnectionEvents): Repo {
   const adapter = new WatchedSocketAdapter(syncURL(location, cred), events);
   events.state("connecting", "");
+  globalThis.__atelierSyncDebounceRate = SYNC_DEBOUNCE_MS;
   return new Repo({
     network: [adapter],
     storage: new IndexedDBStorageAdapter(STORAGE_DB),

@@ -52,6 +52,8 @@ export class WorldSession {
   #generations = new Map<LayerId, number>();
   /** When a change from another peer last arrived (ms since the epoch), 0 if none. */
   lastRemoteChangeAt = 0;
+  /** The world manifest's handle once open (presence travels on it), else null. */
+  manifestHandle: DocHandle<unknown> | null = null;
   /** When this editor last made a change, 0 if none. */
   lastLocalChangeAt = 0;
   /** How many changes have been seen (local and remote), for tests. */
@@ -72,6 +74,7 @@ export class WorldSession {
   async open(): Promise<void> {
     try {
       const h = await this.#repo.find<unknown>(this.world.url, { signal: AbortSignal.timeout(FIND_TIMEOUT_MS) });
+      this.manifestHandle = h;
       this.#readManifest(h.doc());
       h.on("change", ({ doc }) => {
         this.lastRemoteChangeAt = Date.now(); // the editor never writes the manifest itself
@@ -110,7 +113,10 @@ export class WorldSession {
         // emits "change" synchronously within handle.change. (Loading from
         // IndexedDB is over before the listener is added.)
         if (this.#localDepth > 0) this.lastLocalChangeAt = Date.now();
-        else this.lastRemoteChangeAt = Date.now();
+        else {
+          this.lastRemoteChangeAt = Date.now();
+          performance.mark("atelier:remote-change", { detail: { layer: id } });
+        }
         this.#markDirty(id);
       };
       this.#listeners.set(id, listener);
@@ -205,6 +211,13 @@ export class WorldSession {
     return this.opened && this.layers.every((l) => !l.loaded || l.ready);
   }
 
+  /**
+   * Called after a flush that re-read layers, so the page can draw them in
+   * the same frame rather than the next (a remote change then shows within
+   * one frame of its arrival).
+   */
+  onFlushed: (() => void) | null = null;
+
   /** Re-reads now every layer whose document changed (normally once per frame). */
   flush(): void {
     this.#scheduled = false;
@@ -217,6 +230,7 @@ export class WorldSession {
         this.#onChange({ kind: "layer", layer: id });
       }
     }
+    if (dirty.length > 0) this.onFlushed?.();
   }
 
   #markDirty(id: LayerId): void {
