@@ -107,6 +107,14 @@ export class Api {
     return parseWorld(await this.#request("PATCH", path, { name }), "PATCH", path);
   }
 
+  /**
+   * Calls any route of the API and returns its parsed JSON body (the typed
+   * clients of other modules, such as historyapi.ts, are built on it).
+   */
+  request(method: string, path: string, body?: unknown): Promise<unknown> {
+    return this.#request(method, path, body);
+  }
+
   async #request(method: string, path: string, body?: unknown): Promise<unknown> {
     const headers: Record<string, string> = { Accept: "application/json" };
     let url = this.#base + path;

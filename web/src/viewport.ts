@@ -10,6 +10,8 @@ import * as THREE from "three";
 import { OrbitControls } from "three/examples/jsm/controls/OrbitControls.js";
 import type { LayerId } from "./api";
 import type { CameraPose } from "./deeplink";
+import { MARK_COLORS, type Highlights } from "./diffview";
+import { ModelCache, modelUrl } from "./gltf";
 import { asFiniteNumber, asString, getOwn, isMap } from "./scene/plain";
 import { Kind, ROOT, type NodeId, type ResolvedNode, type Transform, type Tree } from "./scene";
 
@@ -129,8 +131,19 @@ export class Viewport {
   #frame = 0;
   #down: { x: number; y: number } | null = null;
   #onPick: (p: Pick | null) => void;
+  /** glTF models of mesh nodes whose asset is a same-origin .gltf/.glb URL. */
+  readonly models = new ModelCache();
+  readonly #highlights = new THREE.Group();
   /** Render count, for tests. */
   renders = 0;
+  /** Called before each render (overlays follow the nodes and the camera here). */
+  readonly beforeRender = new Set<() => void>();
+  /** Called after each render, with performance.now() then. */
+  readonly afterRender = new Set<(at: number) => void>();
+  /** A node whose transform the tree does not set while held (the gizmo drags it). */
+  held: Pick | null = null;
+  /** When true at pointer down, the click does not pick (the gizmo took it). */
+  blockPick: () => boolean = () => false;
 
   constructor(container: HTMLElement, onPick: (p: Pick | null) => void) {
     this.#container = container;
@@ -160,7 +173,7 @@ export class Viewport {
     this.controls.addEventListener("change", () => this.requestRender());
 
     const canvas = this.renderer.domElement;
-    canvas.addEventListener("pointerdown", (e) => (this.#down = { x: e.clientX, y: e.clientY }));
+    canvas.addEventListener("pointerdown", (e) => (this.#down = this.blockPick() ? null : { x: e.clientX, y: e.clientY }));
     canvas.addEventListener("pointerup", (e) => this.#pointerUp(e));
     this.#resize = new ResizeObserver(() => this.#fit());
     this.#resize.observe(container);
@@ -227,6 +240,19 @@ export class Viewport {
     let n = 0;
     for (const l of this.#layers.values()) n += l.nodes.size;
     return n;
+  }
+
+  /** A node's object (its transform is the node's), or undefined when not drawn. */
+  nodeObject(p: Pick): THREE.Object3D | undefined {
+    return this.#layers.get(p.layer)?.nodes.get(p.node)?.obj;
+  }
+
+  /** Calls fn for every node drawn in a visible layer. */
+  forEachVisibleNode(fn: (p: Pick, obj: THREE.Object3D) => void): void {
+    for (const [layer, l] of this.#layers) {
+      if (!l.group.visible) continue;
+      for (const [node, o] of l.nodes) fn({ layer, node }, o.obj);
+    }
   }
 
   /**
@@ -302,9 +328,24 @@ export class Viewport {
     if (this.#frame !== 0) return;
     this.#frame = requestAnimationFrame(() => {
       this.#frame = 0;
-      this.renders++;
-      this.renderer.render(this.scene, this.camera);
+      this.#draw();
     });
+  }
+
+  /** Renders now if a render is pending (from inside an animation frame: this frame, not the next). */
+  renderNow(): void {
+    if (this.#frame === 0) return;
+    cancelAnimationFrame(this.#frame);
+    this.#frame = 0;
+    this.#draw();
+  }
+
+  #draw(): void {
+    this.renders++;
+    for (const fn of this.beforeRender) fn();
+    this.renderer.render(this.scene, this.camera);
+    const at = performance.now();
+    for (const fn of this.afterRender) fn(at);
   }
 
   dispose(): void {
@@ -325,10 +366,10 @@ export class Viewport {
       o = { obj, visual: new THREE.Object3D(), kind, light: null };
       this.#setVisual(layerId, o, n, kind);
       layer.nodes.set(n.id, o);
-    } else if (o.kind !== kind || (kind === "mesh" && o.visual.userData["color"] !== this.#meshColorKey(n))) {
+    } else if (o.kind !== kind || (kind === "mesh" && (o.visual.userData["color"] !== this.#meshColorKey(n) || o.visual.userData["asset"] !== n.asset))) {
       this.#setVisual(layerId, o, n, kind);
     }
-    applyTransform(o.obj, n.transform);
+    if (this.held?.layer !== layerId || this.held.node !== n.id) applyTransform(o.obj, n.transform);
     if (o.light !== null) configureLight(o.light, n);
   }
 
@@ -347,6 +388,8 @@ export class Viewport {
         const key = this.#meshColorKey(n);
         visual = new THREE.Mesh(r.box, r.meshMaterials[key]);
         visual.userData["color"] = key;
+        visual.userData["asset"] = n.asset;
+        this.#loadModel(layerId, o, n.asset, visual);
         break;
       }
       case "light":
@@ -364,6 +407,65 @@ export class Viewport {
     o.visual = visual;
     o.kind = kind;
     o.obj.add(visual);
+  }
+
+  /**
+   * Replaces a mesh node's placeholder by its glTF model once loaded, if
+   * the placeholder is still the node's visual then (failures go to
+   * models.onError and leave the placeholder).
+   */
+  #loadModel(layerId: LayerId, o: NodeObjects, asset: string, placeholder: THREE.Object3D): void {
+    const url = modelUrl(asset, location.origin);
+    if (url === null) return;
+    this.models.instance(url).then(
+      (model) => {
+        if (o.visual !== placeholder) return;
+        const pick = { layer: layerId, node: o.obj.name as NodeId } satisfies Pick;
+        model.traverse((c) => (c.userData["pick"] = pick));
+        model.userData["color"] = placeholder.userData["color"];
+        model.userData["asset"] = asset;
+        placeholder.removeFromParent();
+        o.visual = model;
+        o.obj.add(model);
+        this.#updateSelectionBox();
+        this.requestRender();
+      },
+      () => {}, // reported once per URL by the cache
+    );
+  }
+
+  /**
+   * Outlines nodes by diff mark (added green, removed red, moved blue,
+   * changed orange); null clears. Call after setLayer for the trees shown.
+   */
+  setHighlights(h: Highlights | null): void {
+    for (const c of [...this.#highlights.children]) {
+      c.removeFromParent();
+      if (c instanceof THREE.BoxHelper) {
+        c.geometry.dispose();
+        (c.material as THREE.Material).dispose();
+      }
+    }
+    if (this.#highlights.parent === null) this.scene.add(this.#highlights);
+    for (const [layerId, marks] of h ?? []) {
+      const layer = this.#layers.get(layerId as LayerId);
+      if (layer === undefined) continue;
+      for (const [id, mark] of marks) {
+        const o = layer.nodes.get(id as NodeId);
+        if (o === undefined) continue;
+        o.obj.updateWorldMatrix(true, true);
+        const box = new THREE.BoxHelper(o.obj, MARK_COLORS[mark]);
+        box.raycast = () => {};
+        box.userData["mark"] = mark;
+        this.#highlights.add(box);
+      }
+    }
+    this.requestRender();
+  }
+
+  /** The number of diff outlines drawn, for tests. */
+  highlightCount(): number {
+    return this.#highlights.children.length;
   }
 
   /** Lets the first MAX_LIGHTS visible light nodes light the scene. */

@@ -5,23 +5,32 @@
 // remote, redraws what it touches (once per frame). The deep link
 // ?camera=…&select=… is applied once the layers have loaded.
 
+import * as A from "@automerge/automerge";
 import type { Repo } from "@automerge/automerge-repo";
 import { canEdit, errorText, type Api, type Credentials, type LayerId, type World, type WorldId } from "../api";
 import { worldPath, type DeepLink } from "../deeplink";
 import { h } from "../dom";
+import { HistoryApi } from "../historyapi";
 import { installHooks, type AtelierHooks } from "../hooks";
+import { ComponentsPanel } from "../panels/components";
+import { HistoryPanel, type VersionView } from "../panels/history";
 import { Inspector } from "../panels/inspector";
 import { LayersPanel } from "../panels/layers";
 import { Outliner } from "../panels/outliner";
 import { openRepo } from "../repo";
 import {
-  createNode, deleteSubtree, identityTransform, Kind, resolvedNode, ROOT, setProperty, setTransformElement,
+  addComponent, createNode, deleteSubtree, duplicateSubtree, groupNodes, identityTransform, Kind, removeComponent, resolvedNode, ROOT,
+  setComponentProperty, setProperty, setTransformElement,
   type NodeId, type SceneEdit, type Transform,
 } from "../scene";
+import { installShortcuts, type ShortcutAction } from "../shortcuts";
 import type { Shell } from "../shell";
 import type { Status } from "../status";
+import { outcomeText, UndoManager } from "../undo";
 import { Viewport, type Pick } from "../viewport";
-import { WorldSession, type WorldChange } from "../world";
+import { WorldSession, type LayerView, type WorldChange } from "../world";
+
+import { EditorTools } from "./editortools";
 
 /** The editor page's state and views. */
 class Editor {
@@ -42,8 +51,16 @@ class Editor {
   readonly #onName: (name: string) => void;
   #pendingLayers = new Set<LayerId>();
   #frame = 0;
+  /** The history panel, undo and the components panel (attachHistory). */
+  #history: HistoryPanel | null = null;
+  #undo: UndoManager | null = null;
+  #components: ComponentsPanel | null = null;
+  /** The version shown read only instead of the live world, or null. */
+  #view: VersionView | null = null;
   /** The initial layers are in and the deep link was applied. */
   settled = false;
+  /** Gizmo, box select, multi-selection, outliner drag and drop, presence (editortools.ts). */
+  readonly tools: EditorTools;
 
   constructor(shell: Shell, world: World, cred: Credentials, status: Status, onName: (name: string) => void) {
     this.#status = status;
@@ -63,7 +80,8 @@ class Editor {
         this.#schedule();
       },
     });
-    this.#outliner = new Outliner({ select: (p) => this.select(p), frame: (p) => this.viewport?.frame(p) });
+    this.tools = this.#makeTools(status);
+    this.#outliner = new Outliner({ select: (p) => this.select(p), frame: (p) => this.viewport?.frame(p), ...this.tools.outlinerEvents() });
     this.#inspector = new Inspector({
       rename: (name) => this.#editSelected((doc, id) => setProperty(doc, id, "name", name, this.#opt())),
       setKind: (kind) => this.#editSelected((doc, id) => setProperty(doc, id, "kind", kind, this.#opt())),
@@ -101,11 +119,14 @@ class Editor {
     );
     try {
       this.viewport = new Viewport(viewportEl, (p) => this.select(p));
+      this.tools.mountViewport(viewportEl);
     } catch (err) {
       viewportEl.append(h("p", { class: "no-webgl", text: `No 3D view: ${errorText(err)}` }));
       status.error("the 3D viewport is unavailable (WebGL)", err);
     }
-    document.addEventListener("keydown", (e) => this.#key(e));
+    this.tools.watchFields(this.#inspector.el);
+    this.tools.mountHeader(shell);
+    installShortcuts(document, (a) => this.#shortcut(a));
     // Save what IndexedDB does not have yet. A failure cannot be shown any
     // more (the page is going); the server has every change already sent.
     window.addEventListener("pagehide", () => void this.repo.flush().catch(() => {}));
@@ -116,6 +137,7 @@ class Editor {
     this.selection = p;
     if (p !== null) this.active = p.layer;
     this.viewport?.select(p);
+    this.tools.selectionChanged(p);
     const url = new URL(location.href);
     url.searchParams.delete("camera");
     if (p === null) url.searchParams.delete("select");
@@ -193,6 +215,7 @@ class Editor {
         return l && this.viewport ? this.viewport.screenPosition({ layer: l.id, node: node as NodeId }) : null;
       },
       select: (node) => this.selectNode(node),
+      ...this.tools.hooks(),
     };
   }
 
@@ -223,6 +246,10 @@ class Editor {
       this.#status.error("edit refused: your role on this world is read-only");
       return false;
     }
+    if (this.#view !== null) {
+      this.#status.error("edit refused: viewing a past version (read-only); go back to live to edit");
+      return false;
+    }
     return this.session.edit(layer, plan);
   }
 
@@ -232,6 +259,7 @@ class Editor {
     } else {
       this.#pendingLayers.add(c.layer);
     }
+    this.historyChanged();
     this.#schedule();
   }
 
@@ -246,7 +274,7 @@ class Editor {
   /** Redraws what changed since the last frame. */
   render(): void {
     const s = this.session;
-    for (const id of this.#pendingLayers) {
+    for (const id of this.#view === null ? this.#pendingLayers : []) {
       const l = s.layer(id);
       if (l?.tree != null) {
         this.viewport?.setLayer(id, l.tree);
@@ -255,34 +283,210 @@ class Editor {
         this.viewport?.removeLayer(id);
       }
     }
-    this.#pendingLayers.clear();
-    if (this.selection !== null && s.layer(this.selection.layer)?.tree?.nodes[this.selection.node] === undefined) {
+    if (this.#view === null) this.#pendingLayers.clear();
+    const shown = this.#shownLayers();
+    if (this.selection !== null && shown.find((l) => l.id === this.selection?.layer)?.tree?.nodes[this.selection.node] === undefined) {
       this.select(null); // deleted, here or by someone else
     }
     if (this.active !== null && !s.layer(this.active)?.loaded) this.active = null;
     this.#layers.render(s.layers, this.active ?? s.layers.find((l) => l.tree !== null)?.id ?? null);
-    this.#outliner.render(s.layers, this.selection);
+    this.#outliner.render(shown, this.selection, this.tools.outlinerState());
+    this.#history?.markOutliner(this.#outliner.el);
     const p = this.selection;
-    const layer = p ? s.layer(p.layer) : undefined;
+    const layer = p ? shown.find((l) => l.id === p.layer) : undefined;
     const node = p && layer?.tree ? (resolvedNode(layer.tree, p.node) ?? null) : null;
     const parentName = node && layer?.tree ? (resolvedNode(layer.tree, node.parent)?.name ?? "") : "";
-    this.#inspector.render(node, layer?.name ?? "", this.editable, parentName);
-    this.#deleteButton.disabled = !this.editable || node === null;
-    this.#addChild.disabled = !this.editable || node === null;
+    const editable = this.editable && this.#view === null;
+    this.#inspector.render(node, layer?.name ?? "", editable, parentName);
+    this.#components?.render(node, editable);
+    this.#deleteButton.disabled = !editable || node === null;
+    this.#addChild.disabled = !editable || node === null;
+    this.tools.afterRender();
   }
 
-  #key(e: KeyboardEvent): void {
-    const t = e.target;
-    if (t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement) return;
-    if (e.key === "Delete" || e.key === "Backspace") {
-      if (this.selection !== null && this.editable) {
-        e.preventDefault();
-        this.deleteSelected();
+  /** Draws now what a session flush changed (it runs in an animation frame), not a frame later. */
+  #drawFlushed(): void {
+    if (this.#frame === 0) return;
+    cancelAnimationFrame(this.#frame);
+    this.#frame = 0;
+    this.render();
+  }
+
+  /** The tools' view of the page (editortools.ts). */
+  #makeTools(status: Status): EditorTools {
+    this.session.onFlushed = () => this.#drawFlushed();
+    return new EditorTools({
+      session: this.session,
+      repo: this.repo,
+      status,
+      user: this.#user,
+      viewport: () => this.viewport,
+      canEditNow: () => this.editable && this.#view === null,
+      primary: () => this.selection,
+      select: (p) => this.select(p),
+      apply: (layer, plan) => this.#apply(layer, plan),
+      opt: () => this.#opt(),
+      schedule: () => this.#schedule(),
+    });
+  }
+
+  /**
+   * Mounts the history panel (timeline, versions, branches), the
+   * components panel under the inspector, and undo/redo through the
+   * server's revert, for the world's history API.
+   */
+  attachHistory(api: HistoryApi): void {
+    const right = this.#inspector.el.parentElement;
+    this.#components = new ComponentsPanel({
+      setAsset: (asset) => this.#editSelected((doc, id) => setProperty(doc, id, "asset", asset, this.#opt())),
+      addComponent: (name) => this.#editSelected((doc, id) => addComponent(doc, id, name, {}, this.#opt())),
+      removeComponent: (name) => this.#editSelected((doc, id) => removeComponent(doc, id, name, this.#opt())),
+      setField: (c, key, v) => this.#editSelected((doc, id) => setComponentProperty(doc, id, c, key, v, this.#opt())),
+    });
+    this.#history = new HistoryPanel({
+      api,
+      world: this.session.world,
+      user: this.#user,
+      editable: this.editable,
+      status: this.#status,
+      selection: () => this.selection,
+      liveTree: (id) => this.session.layer(id)?.tree ?? null,
+      show: (v) => this.#showVersion(v),
+      open: (id) => location.assign(`/worlds/${encodeURIComponent(id)}`),
+    });
+    this.#undo = new UndoManager(api, this.#user, {
+      heads: () => this.session.layers.flatMap((l) => (l.handle ? A.getHeads(l.handle.doc() as A.Doc<unknown>) : [])),
+      lastLocalChangeAt: () => this.session.lastLocalChangeAt,
+    });
+    right?.append(this.#components.el, h("h2", { text: "History" }), this.#history.el);
+    this.viewport?.renderer.domElement.parentElement?.append(this.#history.banner);
+    if (this.viewport) this.viewport.models.onError = (url, err) => this.#status.error(`loading model ${url}`, err);
+    void this.#history.open();
+    if (this.editable) void this.#undo.refresh().catch((err: unknown) => this.#status.error("reading the undo history", err));
+    this.#schedule();
+  }
+
+  /** Tells the history panel the documents changed (it refreshes its timeline). */
+  historyChanged(): void {
+    this.#history?.changed();
+  }
+
+  /** Shows a past version read only (null: the live world again). */
+  #showVersion(v: VersionView | null): void {
+    const vp = this.viewport;
+    const was = this.#view;
+    this.#view = v;
+    if (vp) {
+      const drawn = new Set<LayerId>([...this.session.layers.map((l) => l.id), ...(was?.layers.map((l) => l.id) ?? [])]);
+      for (const id of drawn) vp.removeLayer(id);
+      if (v !== null) {
+        for (const l of v.layers) {
+          vp.setLayer(l.id, l.tree);
+          vp.setLayerVisible(l.id, this.session.layer(l.id)?.visible ?? true);
+        }
+      } else {
+        for (const l of this.session.layers) this.#pendingLayers.add(l.id);
       }
-    } else if (e.key === "Escape") {
-      this.select(null);
-    } else if (e.key === "f" && !e.ctrlKey && !e.metaKey) {
-      this.viewport?.frame(this.selection ?? undefined);
+      vp.setHighlights(v?.highlights ?? null);
+    }
+    if (this.selection !== null) this.viewport?.select(this.selection);
+    this.render();
+  }
+
+  /** The layers the viewport, outliner and inspector show: the version viewed, or the live ones. */
+  #shownLayers(): readonly LayerView[] {
+    const v = this.#view;
+    if (v === null) return this.session.layers;
+    return v.layers.map((l): LayerView => ({
+      id: l.id, name: l.name, url: "", loaded: true, ready: true, visible: this.session.layer(l.id)?.visible ?? true,
+      handle: null, state: null, tree: l.tree, error: "",
+    }));
+  }
+
+  /** Runs a keyboard shortcut; false when it does not apply (the key keeps its default). */
+  #shortcut(a: ShortcutAction): boolean {
+    const editable = this.editable && this.#view === null;
+    switch (a) {
+      case "delete":
+        if (this.selection === null || !editable) return false;
+        this.deleteSelected();
+        return true;
+      case "duplicate":
+        if (this.selection === null) return false;
+        this.duplicateSelected();
+        return true;
+      case "group":
+        if (this.selection === null) return false;
+        this.groupSelected();
+        return true;
+      case "focus":
+        this.viewport?.frame(this.selection ?? undefined);
+        return true;
+      case "deselect":
+        this.select(null);
+        return true;
+      case "undo":
+      case "redo":
+        void this.undoRedo(a);
+        return true;
+    }
+  }
+
+  /** Duplicates the selected subtree beside it (one change) and selects the copy. */
+  duplicateSelected(): void {
+    const p = this.selection;
+    const tree = p ? this.session.layer(p.layer)?.tree : undefined;
+    if (p === null || !tree) return;
+    const parent = resolvedNode(tree, p.node)?.parent ?? ROOT;
+    let copy: NodeId | undefined;
+    const ok = this.#apply(p.layer, (doc) => {
+      const e = duplicateSubtree(doc, p.node, parent, { after: p.node }, this.#opt());
+      copy = e.ids.get(p.node);
+      return e;
+    });
+    if (ok && copy !== undefined) {
+      this.session.flush();
+      this.select({ layer: p.layer, node: copy });
+      this.#status.info("duplicated");
+    }
+  }
+
+  /** Groups the selection under a new empty node (one change per operation) and selects the group. */
+  groupSelected(): void {
+    const p = this.selection;
+    if (p === null) return;
+    const group = crypto.randomUUID() as NodeId;
+    let edits: SceneEdit[] = [];
+    const first = this.#apply(p.layer, (doc) => {
+      edits = groupNodes(doc, [p.node], { ...this.#opt(), id: group });
+      return edits[0]!;
+    });
+    if (!first) return;
+    for (let i = 1; i < edits.length; i++) {
+      // Each later edit was planned on the document with the earlier ones applied.
+      const e = edits[i]!;
+      if (!this.#apply(p.layer, () => e)) return;
+    }
+    this.session.flush();
+    this.select({ layer: p.layer, node: group });
+  }
+
+  /** Undo or redo through the server (revert), with the result in the status bar. */
+  async undoRedo(which: "undo" | "redo"): Promise<void> {
+    const u = this.#undo;
+    if (u === null) return;
+    if (!this.editable || this.#view !== null) {
+      this.#status.error(`${which}: read-only ${this.#view !== null ? "while viewing a past version" : "role"}`);
+      return;
+    }
+    try {
+      this.#status.info(`${which}…`);
+      const o = which === "undo" ? await u.undo() : await u.redo();
+      if (o.kind === "conflicted") this.#status.error(outcomeText(o, which));
+      else this.#status.info(outcomeText(o, which));
+      void this.#history?.refresh();
+    } catch (err) {
+      this.#status.error(which, err);
     }
   }
 
@@ -318,8 +522,10 @@ export async function mountEditorPage(shell: Shell, api: Api, cred: Credentials,
   }
   const setName = mountTitle(shell, api, world, status);
   const editor = new Editor(shell, world, cred, status, setName);
+  editor.attachHistory(new HistoryApi(api, world.id));
   installHooks(editor.hooks(base, world));
   await editor.session.open();
+  editor.tools.startPresence();
   editor.session.flush();
   editor.render();
   editor.applyLink(link);
