@@ -4,7 +4,7 @@ ADDR    ?= 127.0.0.1:8080
 DATA    ?= ./data
 BIN     := bin/atelier
 
-.PHONY: run build web test deps bench fuzz clean
+.PHONY: run build web test e2e bench-e2e deps bench fuzz clean
 
 ## run: build everything (web app and server) and serve on http://$(ADDR) with SQLite under $(DATA)
 run: build
@@ -23,13 +23,20 @@ web:
 deps:
 	./.ci/setup
 
-## test: the whole suite, as CI runs it
-test: deps
+## test: the whole suite, as CI runs it (the browser suite runs against the freshly built binary)
+test: deps build
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted" >&2; exit 1; fi
 	$(GO) vet ./...
 	npm run --silent typecheck:web
 	npm run --silent test:web
 	$(GO) test -race -count=1 -timeout 30m ./...
+	npm run --silent test:e2e
+
+## e2e: the browser suite alone (Chromium, two designers, a real server); bench-e2e: its measurements
+e2e: build
+	npm run --silent test:e2e
+bench-e2e: build
+	npm run --silent bench:e2e
 
 ## bench: the engine and store benchmarks (figures go in docs/performance.md)
 bench:
