@@ -11,7 +11,7 @@ import (
 
 // checkVersions compares the replica of all, read as of each version, with
 // automerge-go's fork of all at those heads.
-func checkVersions(t *testing.T, all *automerge.Doc, versions [][]automerge.ChangeHash) {
+func checkVersions(t testing.TB, all *automerge.Doc, versions [][]automerge.ChangeHash) {
 	t.Helper()
 	sameState(t, all, "merged")
 	r := replay(t, parsed(t, all))
