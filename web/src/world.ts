@@ -112,12 +112,13 @@ export class WorldSession {
         // change is ours exactly when it happens inside edit(): DocHandle
         // emits "change" synchronously within handle.change. (Loading from
         // IndexedDB is over before the listener is added.)
-        if (this.#localDepth > 0) this.lastLocalChangeAt = Date.now();
+        const local = this.#localDepth > 0;
+        if (local) this.lastLocalChangeAt = Date.now();
         else {
           this.lastRemoteChangeAt = Date.now();
           performance.mark("atelier:remote-change", { detail: { layer: id } });
         }
-        this.#markDirty(id);
+        this.#markDirty(id, local);
       };
       this.#listeners.set(id, listener);
       h.on("change", listener);
@@ -233,16 +234,23 @@ export class WorldSession {
     if (dirty.length > 0) this.onFlushed?.();
   }
 
-  #markDirty(id: LayerId): void {
+  #markDirty(id: LayerId, local: boolean): void {
     this.#dirty.add(id);
     if (this.#scheduled) return;
     this.#scheduled = true;
     // Once per frame however many changes arrive; a hidden tab has no
     // frames, so fall back to a timer there.
-    if (typeof requestAnimationFrame === "function" && document.visibilityState === "visible") {
-      requestAnimationFrame(() => this.flush());
-    } else {
+    if (typeof requestAnimationFrame !== "function" || document.visibilityState !== "visible") {
       setTimeout(() => this.flush(), 16);
+    } else if (local) {
+      // automerge-repo sends a local change from a zero-delay timer it set
+      // in this same turn (its throttle, when edits are over 16 ms apart).
+      // Asking for the frame only after that timer lets the message leave
+      // first: drawing first held it back by the frame's render and commit
+      // (~35 ms under SwiftShader, docs/performance.md).
+      setTimeout(() => requestAnimationFrame(() => this.flush()), 0);
+    } else {
+      requestAnimationFrame(() => this.flush());
     }
   }
 
