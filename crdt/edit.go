@@ -30,14 +30,7 @@ type EditFunc func(doc *automerge.Doc) (h automerge.ChangeHash, changed bool, er
 func (h *Hub) Edit(ctx context.Context, id store.DocID, user string, fn EditFunc) error {
 	done := make(chan error, 1)
 	h.route(nil, id, event{kind: evEdit, peer: serverPeer{user: user}, edit: fn, ctx: ctx, done: done})
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-h.ctx.Done():
-		return ErrClosed
-	}
+	return h.await(ctx, done)
 }
 
 // edit handles evEdit: run the edit on the verifier, then submit its change.

@@ -30,6 +30,12 @@ func (h *Hub) Submit(ctx context.Context, id store.DocID, user string, changes [
 	msg := format.SyncMessage{Version: 0x42, Have: []format.Have{{}}, Changes: changes}
 	done := make(chan error, 1)
 	h.route(nil, id, event{kind: evSubmit, peer: serverPeer{user: user}, data: msg.Encode(), done: done})
+	return h.await(ctx, done)
+}
+
+// await waits for a server write's result on done, for ctx, or for the hub
+// to stop.
+func (h *Hub) await(ctx context.Context, done <-chan error) error {
 	select {
 	case err := <-done:
 		return err
