@@ -164,11 +164,29 @@ export class Designer {
 
   /**
    * Opens path (e.g. /worlds/ID) as this designer: ?user=NAME, or ?token=
-   * when given; before(context) can add routes first.
+   * when given; before(context) can add routes first. With route: false
+   * the sync websocket goes straight to the server (no offline switch):
+   * Playwright's routing relays every frame through the driver, which
+   * adds tens of milliseconds that a latency measurement must not count.
    */
-  async open(path, { token, before } = {}) {
+  async open(path, { token, before, route = true } = {}) {
     this.context = await this.browser.newContext({ viewport: { width: 1280, height: 800 } });
     this.context.setDefaultTimeout(TIMEOUT_MS);
+    this.routed = route;
+    if (route) await this.#route();
+    if (before) await before(this.context);
+    this.page = await this.context.newPage();
+    this.page.on("console", (m) => {
+      if (m.type() === "error") this.logs.push(`console: ${m.text()}`);
+    });
+    this.page.on("pageerror", (e) => this.logs.push(`page error: ${e.message}`));
+    const q = token ? `token=${encodeURIComponent(token)}` : `user=${encodeURIComponent(this.name)}`;
+    await this.page.goto(`${this.server.base}${path}${path.includes("?") ? "&" : "?"}${q}`);
+    return this;
+  }
+
+  /** Routes the sync websocket through Playwright so offline() can cut it. */
+  async #route() {
     await this.context.routeWebSocket(/\/sync(\?|$)/, (ws) => {
       if (!this.online) {
         ws.close({ code: 1000, reason: "e2e: offline" });
@@ -187,15 +205,6 @@ export class Designer {
         void ws.close(closeArgs(code, reason)).catch(() => {});
       });
     });
-    if (before) await before(this.context);
-    this.page = await this.context.newPage();
-    this.page.on("console", (m) => {
-      if (m.type() === "error") this.logs.push(`console: ${m.text()}`);
-    });
-    this.page.on("pageerror", (e) => this.logs.push(`page error: ${e.message}`));
-    const q = token ? `token=${encodeURIComponent(token)}` : `user=${encodeURIComponent(this.name)}`;
-    await this.page.goto(`${this.server.base}${path}${path.includes("?") ? "&" : "?"}${q}`);
-    return this;
   }
 
   /** Opens a world's editor and waits until its layers are in. */
@@ -226,6 +235,7 @@ export class Designer {
 
   /** Cuts the sync websocket and refuses new ones until online(). */
   async offline() {
+    if (!this.routed) throw new Error(`${this.name}: offline() needs the websocket routed (open without route: false)`);
     this.online = false;
     for (const { ws, server } of this.#links) {
       await server.close().catch(() => {});

@@ -157,6 +157,44 @@ export const scenarios = [
   },
 
   {
+    name: "multi-selection (UI: box-select hook + shortcuts): alice groups, duplicates and deletes several nodes at once; bob sees the result",
+    async run(t) {
+      const world = await t.world("E2E multi");
+      const a = await t.designer("alice").openWorld(world.id);
+      const b = await t.designer("bob").openWorld(world.id);
+      const [n1, n2, n3] = [await a.addNode(), await a.addNode(), await a.addNode()];
+      const roots = async () => Object.entries(await serverParents(t.server, world.id)).filter(([, p]) => p === "").map(([id]) => id);
+
+      check(await a.eval((ids) => window.__atelier.selectNodes(ids), [n1, n3]), "alice: selecting two nodes");
+      await a.page.keyboard.press("Control+g");
+      const group = await a.waitFor("alice to select the new group", (ns) => {
+        const s = window.__atelier.selection()?.node;
+        return s && !ns.includes(s) ? s : false;
+      }, [n1, n2, n3]);
+      await until("the server to hold n1 and n3 under the group, n2 beside it", async () => {
+        const p = await serverParents(t.server, world.id);
+        return p[n1] === group && p[n3] === group && p[n2] === "" && p[group] === "";
+      });
+
+      check(await a.eval((ids) => window.__atelier.selectNodes(ids), [group, n1, n2]), "alice: selecting the group, a child of it and n2");
+      await a.page.keyboard.press("Control+d");
+      await until("the server to hold copies of the group (with both children) and of n2, not a separate copy of n1", async () => {
+        const p = await serverParents(t.server, world.id);
+        return Object.keys(p).length === 8; // 4 + a group copy with its 2 children + a copy of n2
+      });
+      const copies = await a.eval(() => window.__atelier.selectedNodes());
+      check(copies.length === 2, `alice should have the two copies selected, has ${JSON.stringify(copies)}`);
+
+      await a.page.keyboard.press("Delete");
+      await until("the server to hold the originals only", async () => {
+        const r = await roots();
+        return Object.keys(await serverParents(t.server, world.id)).length === 4 && r.length === 2 && r.includes(group) && r.includes(n2);
+      });
+      await b.waitFor("bob to see the same four nodes", () => window.__atelier.nodeCount() === 4);
+    },
+  },
+
+  {
     name: "time travel (UI: history panel): alice opens the version before bob's edits and sees the older state",
     async run(t) {
       const world = await t.world("E2E history");
@@ -186,6 +224,9 @@ export const scenarios = [
       await entry.click();
       await a.page.getByText("Viewing version", { exact: false }).waitFor();
       await until("alice's outliner to show the node as it was (\"Before\")", async () => (await row.textContent()) === "Before");
+      await a.clickRow(node);
+      const note = await a.page.locator(".inspector .read-only").textContent();
+      check(/past version/.test(note ?? ""), `alice's inspector should say why it is read-only (a past version), not "${note}"`);
       await a.page.getByRole("button", { name: "Back to live" }).click();
       await until("alice's outliner to show the live node again (\"After\")", async () => (await row.textContent()) === "After");
     },

@@ -229,9 +229,10 @@ export class HistoryApi {
     return { changes: list(body["changes"]).map(parseEntry), next: str(body["next"]) };
   }
 
-  /** GET /scene?at=: every layer's resolved tree as it was at a version. */
+  /** GET /scene?at=: every layer's resolved tree as it was at a version (now when at is ""). */
   async scene(at: string): Promise<SceneLayer[]> {
-    const body = obj(await this.#api.request("GET", `${this.#base}/scene?at=${encodeURIComponent(at)}`));
+    const q = at === "" ? "" : `?at=${encodeURIComponent(at)}`;
+    const body = obj(await this.#api.request("GET", `${this.#base}/scene${q}`));
     return list(body["layers"]).map((l) => ({ id: str(l["id"]) as LayerId, name: str(l["name"]), tree: parseTree(l["tree"]) }));
   }
 

@@ -13,6 +13,8 @@ export interface LayerInfo {
   loaded: boolean;
   ready: boolean;
   visible: boolean;
+  /** Shown from the server's copy while the document arrives (read-only). */
+  preview: boolean;
   nodes: number;
   error: string;
 }

@@ -2,8 +2,8 @@ import * as A from "@automerge/automerge";
 import { Repo, type AutomergeUrl, type Chunk, type DocHandle, type StorageAdapterInterface, type StorageKey } from "@automerge/automerge-repo";
 import { afterEach, describe, expect, it } from "vitest";
 import type { LayerId, World, WorldId } from "./api";
-import { createNode, deleteSubtree, nodeId, setProperty } from "./scene";
-import { WorldSession, type WorldChange } from "./world";
+import { createNode, deleteSubtree, nodeId, readLayer, resolve, setProperty } from "./scene";
+import { WorldSession, type PreviewLayer, type WorldChange } from "./world";
 
 const S = (s: string) => new A.ImmutableString(s);
 const L1 = "11111111-1111-4111-8111-111111111111" as LayerId;
@@ -16,6 +16,7 @@ interface Fixture {
   layer: DocHandle<Record<string, unknown>>;
   world: World;
   session: WorldSession;
+  storage: MemoryStorage;
   changes: WorldChange[];
   errors: string[];
 }
@@ -54,7 +55,8 @@ function layerDoc(repo: Repo): DocHandle<Record<string, unknown>> {
 
 /** A world of one layer in a repo without network, as the server would have created it. */
 function fixture(): Fixture {
-  const repo = new Repo({ network: [], storage: new MemoryStorage() });
+  const storage = new MemoryStorage();
+  const repo = new Repo({ network: [], storage });
   repos.push(repo);
   const layer = layerDoc(repo);
   const manifest = repo.create<Record<string, unknown>>({
@@ -69,7 +71,7 @@ function fixture(): Fixture {
   const changes: WorldChange[] = [];
   const errors: string[] = [];
   const session = new WorldSession(repo, world, (c) => changes.push(c), (ctx, err) => errors.push(`${ctx}: ${String(err)}`));
-  return { repo, manifest, layer, world, session, changes, errors };
+  return { repo, manifest, layer, world, session, storage, changes, errors };
 }
 
 /** Waits until cond holds (polling; the session re-reads on a timer outside browsers). */
@@ -193,5 +195,74 @@ describe("WorldSession", () => {
     expect(f.errors[0]).toMatch(/manifest unavailable/);
     expect(session.layer(L1)?.ready).toBe(true);
     expect(session.layer(L1)?.tree).not.toBeNull();
+  });
+
+  describe("the server's copy shown while a layer arrives", () => {
+    /** The server's resolved tree of L1: one node named name. */
+    function serverCopy(name: string): PreviewLayer[] {
+      const state = readLayer({ schema: S("atelier.layer/1"), nodes: { [N1]: { name, kind: S("mesh"), parent: S(""), order: S("a0") } } });
+      return [{ id: L1, tree: resolve(state) }];
+    }
+
+    it("is shown read-only until the document is in, then replaced by it", async () => {
+      const f = fixture();
+      f.layer.change((d) => {
+        (d["nodes"] as Record<string, unknown>)[N1] = { name: "Live", kind: S("mesh"), parent: S(""), order: S("a0") };
+      });
+      // A second repo on the same storage: the layer comes from storage, not memory.
+      await f.repo.flush();
+      const repo = new Repo({ network: [], storage: f.storage });
+      repos.push(repo);
+      const seen: Array<[boolean, string | undefined]> = [];
+      const session = new WorldSession(repo, f.world, (c) => {
+        const l = session.layer(L1);
+        if (c.kind === "layer" && l?.tree != null) seen.push([l.preview, l.tree.nodes[N1]?.name]);
+      }, (ctx, err) => f.errors.push(`${ctx}: ${String(err)}`), async () => serverCopy("Server"));
+      await session.open();
+      expect(seen[0]).toEqual([true, "Server"]);
+      expect(seen.at(-1)).toEqual([false, "Live"]);
+      expect(session.layer(L1)?.preview).toBe(false);
+    });
+
+    it("refuses edits to a layer still shown from the server's copy, saying why", async () => {
+      const f = fixture();
+      const missing = "automerge:2W9GC6YQFn8ymzPq8PJp3UgFTwZ9" as AutomergeUrl;
+      const world = { ...f.world, layers: [{ id: L1, name: "Main", url: missing }] };
+      const errors: string[] = [];
+      const session = new WorldSession(f.repo, world, () => {}, (ctx, err) => errors.push(`${ctx}: ${String(err)}`), async () => serverCopy("Server"));
+      const opening = session.open();
+      await until(() => session.layer(L1)?.preview === true, "the server's copy");
+      expect(session.layer(L1)?.tree?.nodes[N1]?.name).toBe("Server");
+      expect(session.edit(L1, (doc) => setProperty(doc, N1, "name", "X", { author: "ana" }))).toBe(false);
+      expect(errors.at(-1)).toMatch(/still arriving/);
+      void opening;
+    });
+
+    it("never replaces a live layer, and a failed fetch only costs the head start", async () => {
+      const f = fixture();
+      f.layer.change((d) => {
+        (d["nodes"] as Record<string, unknown>)[N1] = { name: "Live", kind: S("mesh"), parent: S(""), order: S("a0") };
+      });
+      let release = (): void => {};
+      const late = new Promise<void>((ok) => (release = ok));
+      const errors: string[] = [];
+      const session = new WorldSession(f.repo, f.world, () => {}, (ctx) => errors.push(ctx), async () => {
+        await late;
+        return serverCopy("Stale");
+      });
+      const opening = session.open();
+      await until(() => session.layer(L1)?.handle != null, "the live layer");
+      release();
+      await opening;
+      expect(session.layer(L1)?.tree?.nodes[N1]?.name).toBe("Live");
+      expect(session.layer(L1)?.preview).toBe(false);
+
+      const failing = new WorldSession(f.repo, f.world, () => {}, (ctx) => errors.push(ctx), async () => {
+        throw new Error("503");
+      });
+      await failing.open();
+      expect(errors).toEqual(["the server's copy of the layers (shown while they load)"]);
+      expect(failing.layer(L1)?.tree?.nodes[N1]?.name).toBe("Live");
+    });
   });
 });

@@ -24,11 +24,26 @@ export interface LayerView {
   ready: boolean;
   visible: boolean;
   handle: DocHandle<unknown> | null;
+  /**
+   * The tree is the server's resolved copy, shown while the document itself
+   * is still arriving (a large layer takes seconds to sync into automerge);
+   * read-only until the live document replaces it.
+   */
+  preview: boolean;
   state: LayerState | null;
   tree: Tree | null;
   /** Why the layer could not be loaded or read, "" when fine. */
   error: string;
 }
+
+/** A layer's resolved tree as the server has it (GET /api/worlds/{id}/scene). */
+export interface PreviewLayer {
+  id: LayerId;
+  tree: Tree;
+}
+
+/** Fetches the server's resolved copy of the world's layers. */
+export type PreviewSource = () => Promise<PreviewLayer[]>;
 
 /** What changed, for the page to redraw. */
 export type WorldChange =
@@ -59,8 +74,17 @@ export class WorldSession {
   /** How many changes have been seen (local and remote), for tests. */
   changeCount = 0;
 
-  constructor(repo: Repo, world: World, onChange: (c: WorldChange) => void, onError: (context: string, err: unknown) => void) {
+  readonly #preview: PreviewSource | null;
+
+  constructor(
+    repo: Repo,
+    world: World,
+    onChange: (c: WorldChange) => void,
+    onError: (context: string, err: unknown) => void,
+    preview: PreviewSource | null = null,
+  ) {
     this.#repo = repo;
+    this.#preview = preview;
     this.world = world;
     this.#onChange = onChange;
     this.#onError = onError;
@@ -70,8 +94,13 @@ export class WorldSession {
   /** open() has finished: the manifest and the initial layers are in (or failed). */
   opened = false;
 
-  /** Opens the manifest, then loads every layer it lists. */
+  /**
+   * Opens the manifest, then loads every layer it lists. Meanwhile the
+   * server's resolved copy of the layers (when a preview source was given)
+   * is shown for every layer whose document has not arrived yet.
+   */
   async open(): Promise<void> {
+    const preview = this.#showPreview();
     try {
       const h = await this.#repo.find<unknown>(this.world.url, { signal: AbortSignal.timeout(FIND_TIMEOUT_MS) });
       this.manifestHandle = h;
@@ -84,7 +113,30 @@ export class WorldSession {
       this.#onError("world manifest unavailable; showing the layers the server listed", err);
     }
     await Promise.all(this.layers.map((l) => this.loadLayer(l.id)));
+    await preview;
     this.opened = true;
+  }
+
+  async #showPreview(): Promise<void> {
+    if (this.#preview === null) return;
+    let layers: PreviewLayer[];
+    try {
+      performance.mark("atelier:preview-requested");
+      layers = await this.#preview();
+      performance.mark("atelier:preview-fetched");
+    } catch (err) {
+      // Only a head start is lost: the documents still load.
+      this.#onError("the server's copy of the layers (shown while they load)", err);
+      return;
+    }
+    for (const p of layers) {
+      const l = this.layer(p.id);
+      // Layers start loading once the manifest is in, which may be after this.
+      if (l === undefined || (!l.loaded && this.opened) || l.handle !== null || l.tree !== null) continue;
+      l.tree = p.tree;
+      l.preview = true;
+      this.#onChange({ kind: "layer", layer: l.id });
+    }
   }
 
   /** The layer with this id, or undefined. */
@@ -152,7 +204,7 @@ export class WorldSession {
     const listener = this.#listeners.get(id);
     if (h !== null && listener !== undefined) h.off("change", listener);
     this.#listeners.delete(id);
-    Object.assign(l, { loaded: false, ready: false, handle: null, state: null, tree: null, error: "" });
+    Object.assign(l, { loaded: false, ready: false, handle: null, preview: false, state: null, tree: null, error: "" });
     this.#onChange({ kind: "unloaded", layer: id });
     if (h !== null) {
       try {
@@ -180,7 +232,8 @@ export class WorldSession {
   edit(id: LayerId, plan: (doc: unknown) => SceneEdit): boolean {
     const l = this.layer(id);
     if (l?.handle == null) {
-      this.#onError("edit", new Error(`layer ${id} is not loaded`));
+      const why = l?.preview === true ? `layer ${l.name} is still arriving (shown read-only from the server until its document is in)` : `layer ${id} is not loaded`;
+      this.#onError("edit", new Error(why));
       return false;
     }
     this.#localDepth++;
@@ -258,10 +311,12 @@ export class WorldSession {
     try {
       l.state = readLayer(l.handle!.doc());
       l.tree = resolve(l.state);
+      l.preview = false;
       l.error = "";
     } catch (err) {
       l.state = null;
       l.tree = null;
+      l.preview = false;
       this.#fail(l, err);
     }
   }
@@ -297,5 +352,5 @@ export class WorldSession {
 }
 
 function emptyLayer(id: LayerId, name: string, url: AutomergeUrl | ""): LayerView {
-  return { id, name, url, loaded: false, ready: false, visible: true, handle: null, state: null, tree: null, error: "" };
+  return { id, name, url, loaded: false, ready: false, visible: true, handle: null, preview: false, state: null, tree: null, error: "" };
 }

@@ -28,7 +28,7 @@ import type { Shell } from "../shell";
 import type { Status } from "../status";
 import { outcomeText, UndoManager } from "../undo";
 import { Viewport, type Pick } from "../viewport";
-import { WorldSession, type LayerView, type WorldChange } from "../world";
+import { WorldSession, type LayerView, type PreviewSource, type WorldChange } from "../world";
 
 import { EditorTools } from "./editortools";
 
@@ -62,7 +62,7 @@ class Editor {
   /** Gizmo, box select, multi-selection, outliner drag and drop, presence (editortools.ts). */
   readonly tools: EditorTools;
 
-  constructor(shell: Shell, world: World, cred: Credentials, status: Status, onName: (name: string) => void) {
+  constructor(shell: Shell, world: World, cred: Credentials, status: Status, onName: (name: string) => void, preview: PreviewSource | null = null) {
     this.#status = status;
     this.#onName = onName;
     this.#user = cred.user || "local";
@@ -71,7 +71,7 @@ class Editor {
       state: (s, detail) => status.setConnection(s, detail),
       refused: (detail) => status.error(`the server closed the sync connection (${detail})`),
     });
-    this.session = new WorldSession(this.repo, world, (c) => this.#changed(c), (ctx, err) => status.error(ctx, err));
+    this.session = new WorldSession(this.repo, world, (c) => this.#changed(c), (ctx, err) => status.error(ctx, err), preview);
     this.#layers = new LayersPanel({
       setVisible: (id, v) => this.session.setVisible(id, v),
       setLoaded: (id, loaded) => void (loaded ? this.session.loadLayer(id) : this.session.unloadLayer(id)),
@@ -188,7 +188,33 @@ class Editor {
   deleteSelected(): void {
     const p = this.selection;
     if (p === null) return;
-    if (this.#apply(p.layer, (doc) => deleteSubtree(doc, p.node, this.#opt()))) this.select(null);
+    const tops = this.#topSelected(p.layer);
+    let deleted = 0;
+    for (const id of tops) {
+      if (!this.#apply(p.layer, (doc) => deleteSubtree(doc, id, this.#opt()))) break;
+      deleted++;
+    }
+    if (deleted > 0) this.select(null);
+    if (tops.length > 1) this.#status.info(`deleted ${deleted} of ${tops.length} selected subtrees`);
+  }
+
+  /**
+   * The selected nodes of a layer (the primary selection's, normally) that
+   * have no selected ancestor, in selection order: what delete and
+   * duplicate act on, as a selected subtree goes with its root.
+   */
+  #topSelected(layer: LayerId): NodeId[] {
+    const tree = this.session.layer(layer)?.tree;
+    if (!tree) return [];
+    const ids = this.tools.selected.filter((q) => q.layer === layer && tree.nodes[q.node] !== undefined).map((q) => q.node);
+    const set = new Set<string>(ids);
+    const underSelected = (id: NodeId): boolean => {
+      for (let n = tree.nodes[id]?.parent, hops = 0; n !== undefined && n !== ROOT && hops < 10_000; n = tree.nodes[n]?.parent, hops++) {
+        if (set.has(n)) return true;
+      }
+      return false;
+    };
+    return ids.filter((id) => !underSelected(id));
   }
 
   /** Hooks for browser tests. */
@@ -203,7 +229,7 @@ class Editor {
       nodeCount: () => s.nodeCount(),
       layers: () =>
         s.layers.map((l) => ({
-          id: l.id, name: l.name, loaded: l.loaded, ready: l.ready, visible: l.visible,
+          id: l.id, name: l.name, loaded: l.loaded, ready: l.ready, visible: l.visible, preview: l.preview,
           nodes: l.tree ? Object.keys(l.tree.nodes).length : 0, error: l.error,
         })),
       lastRemoteChangeAt: () => s.lastRemoteChangeAt,
@@ -296,8 +322,9 @@ class Editor {
     const layer = p ? shown.find((l) => l.id === p.layer) : undefined;
     const node = p && layer?.tree ? (resolvedNode(layer.tree, p.node) ?? null) : null;
     const parentName = node && layer?.tree ? (resolvedNode(layer.tree, node.parent)?.name ?? "") : "";
-    const editable = this.editable && this.#view === null;
-    this.#inspector.render(node, layer?.name ?? "", editable, parentName);
+    const readOnly = this.#readOnlyWhy(layer);
+    const editable = readOnly === "";
+    this.#inspector.render(node, layer?.name ?? "", readOnly, parentName);
     this.#components?.render(node, editable);
     this.#deleteButton.disabled = !editable || node === null;
     this.#addChild.disabled = !editable || node === null;
@@ -393,13 +420,21 @@ class Editor {
     this.render();
   }
 
+  /** Why a layer's nodes cannot be edited now, "" when they can. */
+  #readOnlyWhy(layer: LayerView | undefined): string {
+    if (!this.editable) return "your role on this world does not allow edits.";
+    if (this.#view !== null) return "you are viewing a past version; go back to live to edit.";
+    if (layer?.preview === true) return "this layer is still arriving; it opens for edits once its document is in.";
+    return "";
+  }
+
   /** The layers the viewport, outliner and inspector show: the version viewed, or the live ones. */
   #shownLayers(): readonly LayerView[] {
     const v = this.#view;
     if (v === null) return this.session.layers;
     return v.layers.map((l): LayerView => ({
       id: l.id, name: l.name, url: "", loaded: true, ready: true, visible: this.session.layer(l.id)?.visible ?? true,
-      handle: null, state: null, tree: l.tree, error: "",
+      handle: null, preview: false, state: null, tree: l.tree, error: "",
     }));
   }
 
@@ -432,33 +467,43 @@ class Editor {
     }
   }
 
-  /** Duplicates the selected subtree beside it (one change) and selects the copy. */
+  /**
+   * Duplicates each selected subtree beside itself (one change each) and
+   * selects the copies.
+   */
   duplicateSelected(): void {
     const p = this.selection;
     const tree = p ? this.session.layer(p.layer)?.tree : undefined;
     if (p === null || !tree) return;
-    const parent = resolvedNode(tree, p.node)?.parent ?? ROOT;
-    let copy: NodeId | undefined;
-    const ok = this.#apply(p.layer, (doc) => {
-      const e = duplicateSubtree(doc, p.node, parent, { after: p.node }, this.#opt());
-      copy = e.ids.get(p.node);
-      return e;
-    });
-    if (ok && copy !== undefined) {
-      this.session.flush();
-      this.select({ layer: p.layer, node: copy });
-      this.#status.info("duplicated");
+    const copies: NodeId[] = [];
+    for (const id of this.#topSelected(p.layer)) {
+      const parent = resolvedNode(tree, id)?.parent ?? ROOT;
+      let copy: NodeId | undefined;
+      const ok = this.#apply(p.layer, (doc) => {
+        const e = duplicateSubtree(doc, id, parent, { after: id }, this.#opt());
+        copy = e.ids.get(id);
+        return e;
+      });
+      if (!ok) break;
+      if (copy !== undefined) copies.push(copy);
     }
+    if (copies.length === 0) return;
+    this.session.flush();
+    this.tools.selectMany(copies.map((node) => ({ layer: p.layer, node })));
+    this.#status.info(copies.length === 1 ? "duplicated" : `duplicated ${copies.length} subtrees`);
   }
 
-  /** Groups the selection under a new empty node (one change per operation) and selects the group. */
+  /**
+   * Groups the selected nodes of the primary selection's layer under a new
+   * empty node (one change per operation) and selects the group.
+   */
   groupSelected(): void {
     const p = this.selection;
     if (p === null) return;
     const group = crypto.randomUUID() as NodeId;
     let edits: SceneEdit[] = [];
     const first = this.#apply(p.layer, (doc) => {
-      edits = groupNodes(doc, [p.node], { ...this.#opt(), id: group });
+      edits = groupNodes(doc, this.#topSelected(p.layer), { ...this.#opt(), id: group });
       return edits[0]!;
     });
     if (!first) return;
@@ -521,8 +566,9 @@ export async function mountEditorPage(shell: Shell, api: Api, cred: Credentials,
     return;
   }
   const setName = mountTitle(shell, api, world, status);
-  const editor = new Editor(shell, world, cred, status, setName);
-  editor.attachHistory(new HistoryApi(api, world.id));
+  const history = new HistoryApi(api, world.id);
+  const editor = new Editor(shell, world, cred, status, setName, () => history.scene(""));
+  editor.attachHistory(history);
   installHooks(editor.hooks(base, world));
   await editor.session.open();
   editor.tools.startPresence();

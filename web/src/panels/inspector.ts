@@ -34,14 +34,17 @@ export class Inspector {
   constructor(events: InspectorEvents) {
     this.#events = events;
     this.el = h("div", { class: "inspector", "aria-label": "Inspector" });
-    this.render(null, "", false);
+    this.render(null, "", "");
   }
 
-  /** Shows a node (or nothing), keeping the field being edited as typed. */
-  render(n: ResolvedNode | null, layerName: string, canEdit: boolean, parentName = ""): void {
-    const key = n ? `${layerName}/${n.id}` : "";
-    if (key !== this.#shown || this.#name === null || this.#name.disabled === canEdit) {
-      this.#build(n, layerName, canEdit);
+  /**
+   * Shows a node (or nothing), keeping the field being edited as typed.
+   * readOnly says why the fields cannot be edited ("" when they can).
+   */
+  render(n: ResolvedNode | null, layerName: string, readOnly: string, parentName = ""): void {
+    const key = n ? `${layerName}/${n.id}/${readOnly}` : "";
+    if (key !== this.#shown || this.#name === null) {
+      this.#build(n, layerName, readOnly);
       this.#shown = key;
     }
     this.#node = n;
@@ -55,14 +58,14 @@ export class Inspector {
     this.#warnings!.replaceChildren(...(n.warnings ?? []).map((w) => h("li", { text: w })));
   }
 
-  #build(n: ResolvedNode | null, layerName: string, canEdit: boolean): void {
+  #build(n: ResolvedNode | null, layerName: string, readOnly: string): void {
     this.#numbers.clear();
     if (n === null) {
       this.#name = this.#kind = null;
       this.el.replaceChildren(h("p", { class: "empty", text: "Nothing selected. Click a node in the viewport or the outliner." }));
       return;
     }
-    const disabled = !canEdit;
+    const disabled = readOnly !== "";
     this.#name = h("input", { type: "text", name: "name", maxlength: 1000, disabled, "aria-label": "Name" });
     this.#name.addEventListener("change", () => {
       if (this.#name!.value !== this.#node?.name) this.#events.rename(this.#name!.value);
@@ -95,7 +98,7 @@ export class Inspector {
       this.#placement,
       this.#warnings,
     );
-    if (!canEdit) this.el.append(h("p", { class: "read-only", text: "Read only: your role on this world does not allow edits." }));
+    if (readOnly !== "") this.el.append(h("p", { class: "read-only", text: `Read only: ${readOnly}` }));
   }
 
   #commitNumber(vec: TransformVector, i: number, input: HTMLInputElement): void {

@@ -42,7 +42,7 @@ export class LayersPanel {
           disabled: !l.loaded,
         });
         name.addEventListener("click", () => this.#events.activate(l.id));
-        const state = !l.loaded ? "unloaded" : !l.ready ? "loading…" : l.error !== "" ? "error" : `${Object.keys(l.tree?.nodes ?? {}).length} nodes`;
+        const state = !l.loaded ? "unloaded" : !l.ready ? (l.preview ? `${Object.keys(l.tree?.nodes ?? {}).length} nodes, arriving… (read-only)` : "loading…") : l.error !== "" ? "error" : `${Object.keys(l.tree?.nodes ?? {}).length} nodes`;
         return h(
           "li",
           { "data-layer": l.id, class: l.error !== "" ? "layer error" : "layer", title: l.error },
