@@ -11,6 +11,14 @@ describe("parseRoute", () => {
     expect(parseRoute("/worlds/a/b", "")).toEqual({ page: "not-found", path: "/worlds/a/b" });
     expect(parseRoute("/worlds/%E0%A4%A", "")).toEqual({ page: "not-found", path: "/worlds/%E0%A4%A" });
   });
+
+  it("routes reviews: the list, a session, its publisher", () => {
+    expect(parseRoute("/reviews", "")).toEqual({ page: "reviews" });
+    expect(parseRoute("/reviews/r1", "")).toEqual({ page: "review", review: "r1" });
+    expect(parseRoute("/reviews/r1/publish", "")).toEqual({ page: "publish", review: "r1" });
+    expect(parseRoute("/reviews/r1/other", "")).toEqual({ page: "not-found", path: "/reviews/r1/other" });
+    expect(parseRoute("/reviews/%E0%A4%A", "")).toEqual({ page: "not-found", path: "/reviews/%E0%A4%A" });
+  });
 });
 
 describe("deep links", () => {

@@ -19,6 +19,9 @@ export interface CameraPose {
 export type Route =
   | { page: "worlds" }
   | { page: "editor"; world: WorldId; link: DeepLink }
+  | { page: "reviews" }
+  | { page: "review"; review: string }
+  | { page: "publish"; review: string }
   | { page: "not-found"; path: string };
 
 /** The view a world's address asks for. problems lists parameters that were ignored. */
@@ -31,6 +34,16 @@ export interface DeepLink {
 /** Parses a page URL's path and query into a route. */
 export function parseRoute(pathname: string, search: string): Route {
   if (pathname === "/" || pathname === "") return { page: "worlds" };
+  if (pathname === "/reviews" || pathname === "/reviews/") return { page: "reviews" };
+  const r = /^\/reviews\/([^/]+)(\/publish)?\/?$/.exec(pathname);
+  if (r?.[1] !== undefined) {
+    try {
+      const review = decodeURIComponent(r[1]);
+      return r[2] !== undefined ? { page: "publish", review } : { page: "review", review };
+    } catch {
+      return { page: "not-found", path: pathname };
+    }
+  }
   const m = /^\/worlds\/([^/]+)\/?$/.exec(pathname);
   if (m?.[1] !== undefined) {
     let id: string;

@@ -34,6 +34,15 @@ function main(): void {
     case "editor":
       void mountEditorPage(shell, api, cred, status, route.world, route.link, base).catch((err: unknown) => status.error("opening the editor", err));
       break;
+    case "reviews":
+      void import("./pages/reviews").then((m) => m.mountReviewsPage(shell, api, status)).catch((err: unknown) => status.error("opening the reviews", err));
+      break;
+    case "review":
+      void import("./pages/review").then((m) => m.mountReviewPage(shell, api, cred, status, route.review)).catch((err: unknown) => status.error("opening the review", err));
+      break;
+    case "publish":
+      void import("./pages/publish").then((m) => m.mountPublishPage(shell, cred, status, route.review)).catch((err: unknown) => status.error("opening the publisher", err));
+      break;
     case "not-found":
       shell.title.replaceChildren(h("h1", { text: "Not found" }));
       shell.main.replaceChildren(h("p", { class: "empty" }, `Nothing at ${route.path}. `, h("a", { href: "/", text: "Back to the worlds" })));

@@ -1,0 +1,304 @@
+// The review page: watch a session's stream over WHEP, follow the driver's
+// pause (every viewer holds the same frame), draw and write on the frame,
+// turn notes into tasks, and follow the session's timeline, tasks and
+// event log. Writes go over HTTP; the session's channel pushes every
+// change to everyone.
+
+import "../review/review.css";
+import { errorText, type Api, type Credentials } from "../api";
+import { h } from "../dom";
+import { ReviewChannel, type ChannelMessage } from "../review/channel";
+import { ReviewPanels } from "../review/panels";
+import { parseAnnotation, parseState, parseTask, ReviewApi, type Annotation, type PlaybackState, type Review, type Task, type WorldContext } from "../review/reviewapi";
+import type { ShapeKind } from "../review/shapes";
+import { Stage } from "../review/stage";
+import { NoPublisher, watch, type MediaSession } from "../review/webrtc";
+import type { Shell } from "../shell";
+import type { Status } from "../status";
+
+/** What browser tests read on the review page (window.__review). */
+export interface ReviewHooks {
+  framesSeen(): number;
+  currentRtp(): number | null;
+  held(): { rtp: number; exact: boolean } | null;
+  state(): PlaybackState | null;
+  role(): string;
+  annotations(): number;
+  tasks(): Array<{ id: string; title: string; status: string }>;
+  channelUp(): boolean;
+}
+
+declare global {
+  interface Window {
+    __review?: ReviewHooks;
+  }
+}
+
+/** Mounts the review page of session id. */
+export async function mountReviewPage(shell: Shell, api: Api, cred: Credentials, status: Status, id: string): Promise<void> {
+  const reviews = new ReviewApi(api);
+  shell.title.replaceChildren(h("h1", { text: "Loading review…" }));
+  let review: Review;
+  try {
+    review = await reviews.get(id);
+  } catch (err) {
+    shell.title.replaceChildren(h("h1", { text: "Review not available" }));
+    shell.main.replaceChildren(h("p", { class: "empty" }, errorText(err), " ", h("a", { href: "/reviews", text: "All reviews" })));
+    status.error("opening the review", err);
+    return;
+  }
+  new ReviewPage(shell, reviews, cred, status, review).start();
+}
+
+class ReviewPage {
+  readonly #reviews: ReviewApi;
+  readonly #cred: Credentials;
+  readonly #status: Status;
+  readonly #review: Review;
+  readonly #stage = new Stage();
+  readonly #panels: ReviewPanels;
+  readonly #bar = h("div", { class: "review-bar" });
+  readonly #notes = h("div", { class: "review-notes" });
+  #state: PlaybackState;
+  #heldInfo: { rtp: number; exact: boolean } | null = null;
+  #annotations: Annotation[] = [];
+  #tasks: Task[] = [];
+  #context: WorldContext | null = null;
+  #channelUp = false;
+  #media: MediaSession | null = null;
+  #follow = true;
+
+  constructor(shell: Shell, reviews: ReviewApi, cred: Credentials, status: Status, review: Review) {
+    this.#reviews = reviews;
+    this.#cred = cred;
+    this.#status = status;
+    this.#review = review;
+    this.#state = review.state;
+    this.#panels = new ReviewPanels({
+      seekTo: (a) => this.#showAnnotation(a),
+      setStatus: (t, s) => void this.#reviews.updateTask(t.id, { status: s }).catch((err: unknown) => status.error("updating the task", err)),
+    });
+    document.title = `${review.title} · Review · Atelier`;
+    shell.title.replaceChildren(
+      h("h1", { text: review.title }),
+      h("a", { class: "small", href: `/reviews/${encodeURIComponent(review.id)}/publish`, text: "Publish to this review" }),
+    );
+    this.#stage.canDraw = review.role !== "viewer";
+    shell.main.replaceChildren(
+      h("div", { class: "review" }, h("section", { class: "review-main" }, this.#bar, this.#stage.el, this.#notes), this.#panels.el),
+    );
+    this.#renderBar();
+    this.#renderNotes();
+    window.__review = {
+      framesSeen: () => this.#stage.framesSeen,
+      currentRtp: () => this.#stage.current?.rtp ?? null,
+      held: () => this.#heldInfo,
+      state: () => this.#state,
+      role: () => this.#review.role,
+      annotations: () => this.#annotations.length,
+      tasks: () => this.#tasks.map((t) => ({ id: t.id, title: t.title, status: t.status })),
+      channelUp: () => this.#channelUp,
+    };
+  }
+
+  start(): void {
+    new ReviewChannel(this.#review.id, this.#cred, {
+      message: (m) => this.#onMessage(m),
+      connection: (up, why) => {
+        this.#channelUp = up;
+        if (!up) this.#status.info(`review channel: ${why}; reconnecting`);
+        this.#renderBar();
+      },
+    }).open();
+    void this.#watch();
+  }
+
+  async #watch(): Promise<void> {
+    for (;;) {
+      try {
+        this.#media = await watch(`/api/reviews/${encodeURIComponent(this.#review.id)}/whep`, this.#cred, (e) => {
+          if (e.track.kind === "video") this.#stage.video.srcObject = e.streams[0] ?? new MediaStream([e.track]);
+        });
+        this.#media.pc.addEventListener("connectionstatechange", () => {
+          const s = this.#media?.pc.connectionState;
+          if (s === "failed" || s === "closed") {
+            this.#status.info("stream lost; reconnecting");
+            void this.#media?.close();
+            this.#media = null;
+            setTimeout(() => void this.#watch(), 1000);
+          }
+        });
+        this.#status.info("watching");
+        return;
+      } catch (err) {
+        if (!(err instanceof NoPublisher)) {
+          this.#status.error("watching the stream", err);
+          return;
+        }
+        this.#status.info("waiting for the build to publish…");
+        await new Promise((ok) => setTimeout(ok, err.retryAfterMs));
+      }
+    }
+  }
+
+  #onMessage(m: ChannelMessage): void {
+    try {
+      switch (m.type) {
+        case "hello":
+          this.#annotations = (Array.isArray(m["annotations"]) ? m["annotations"] : []).map(parseAnnotation);
+          this.#tasks = (Array.isArray(m["tasks"]) ? m["tasks"] : []).map(parseTask);
+          this.#applyState(parseState(m["state"]), true);
+          break;
+        case "state":
+          this.#applyState(parseState(m["state"]), false);
+          break;
+        case "annotation":
+          this.#upsert(this.#annotations, parseAnnotation(m["annotation"]));
+          break;
+        case "task":
+          this.#upsert(this.#tasks, parseTask(m["task"]));
+          break;
+        case "context":
+          this.#context = (m["sample"] as WorldContext | undefined) ?? null;
+          break;
+        case "event":
+          this.#panels.addEvent(m["event"]);
+          return;
+      }
+    } catch (err) {
+      this.#status.error(`review channel message "${m.type}"`, err);
+    }
+    this.#panels.render(this.#annotations, this.#tasks, this.#state);
+    this.#renderBar();
+  }
+
+  #upsert<T extends { id: string }>(list: T[], x: T): void {
+    const i = list.findIndex((y) => y.id === x.id);
+    if (i >= 0) list[i] = x;
+    else list.push(x);
+  }
+
+  #applyState(s: PlaybackState, force: boolean): void {
+    if (!force && s.version <= this.#state.version) return; // an older state arriving late
+    this.#state = s;
+    if (!this.#follow && s.driver !== this.#cred.user) return;
+    if (s.paused) {
+      this.#stage.hold(s.rtpTimestamp, (_f, exact) => {
+        this.#heldInfo = { rtp: s.rtpTimestamp, exact };
+        this.#renderBar();
+      });
+    } else {
+      this.#heldInfo = null;
+      this.#stage.resume();
+    }
+  }
+
+  #isDriver(): boolean {
+    return this.#state.driver === this.#cred.user || (this.#state.driver === "" && this.#review.role === "driver");
+  }
+
+  async #control(action: "pause" | "resume"): Promise<void> {
+    const cur = this.#stage.current;
+    if (action === "pause" && cur === null) {
+      this.#status.error("pause: no frame has arrived yet");
+      return;
+    }
+    try {
+      const s = await this.#reviews.control(this.#review.id, action === "pause" ? { action, rtpTimestamp: cur!.rtp } : { action });
+      this.#applyState(s, false);
+    } catch (err) {
+      this.#status.error(action, err);
+    }
+    this.#renderBar();
+  }
+
+  #renderBar(): void {
+    const s = this.#state;
+    const driver = this.#isDriver();
+    const pause = h("button", { type: "button", class: "review-pause", text: s.paused ? "Resume (live)" : "Pause for everyone", disabled: !driver });
+    pause.addEventListener("click", () => void this.#control(s.paused ? "resume" : "pause"));
+    const follow = h("input", { type: "checkbox", name: "follow", checked: this.#follow });
+    follow.addEventListener("change", () => {
+      this.#follow = follow.checked;
+      if (this.#follow) this.#applyState(this.#state, true);
+    });
+    const badge = s.paused ? `Paused at ${s.mediaTime.toFixed(2)} s${this.#heldInfo ? (this.#heldInfo.exact ? " (same frame)" : " (nearest frame)") : " (waiting for the frame)"}` : "Live";
+    this.#bar.replaceChildren(
+      h("span", { class: `review-badge ${s.paused ? "paused" : "live"}`, text: badge }),
+      h("span", { text: ` Driver: ${s.driver || "—"} · you: ${this.#review.role} · ${this.#channelUp ? "connected" : "connecting…"} ` }),
+      pause,
+      h("label", { class: "follow" }, follow, " follow the driver"),
+    );
+  }
+
+  #renderNotes(): void {
+    if (this.#review.role === "viewer") {
+      this.#notes.replaceChildren(h("p", { class: "read-only", text: "You are a viewer: you can watch and follow, not annotate." }));
+      return;
+    }
+    const tools = (["freehand", "arrow", "rect", "ellipse"] as ShapeKind[]).map((k) => {
+      const b = h("button", { type: "button", class: `tool ${this.#stage.tool === k ? "on" : ""}`, "data-tool": k, text: k });
+      b.addEventListener("click", () => {
+        this.#stage.tool = k;
+        this.#renderNotes();
+      });
+      return b;
+    });
+    const colour = h("input", { type: "color", name: "colour", value: this.#stage.colour, "aria-label": "Colour" });
+    colour.addEventListener("input", () => (this.#stage.colour = colour.value));
+    const text = h("textarea", { name: "note", rows: 2, placeholder: "What should change here?", "aria-label": "Note" });
+    const taskSel = h("select", { name: "task", "aria-label": "Task" }, h("option", { value: "", text: "New task" }));
+    for (const t of this.#tasks) taskSel.append(h("option", { value: t.id, text: `Add to: ${t.title}` }));
+    const title = h("input", { type: "text", name: "task-title", placeholder: "Task title (new task)", "aria-label": "Task title" });
+    const clear = h("button", { type: "button", text: "Clear drawing" });
+    clear.addEventListener("click", () => {
+      this.#stage.draft = [];
+      this.#stage.redraw();
+    });
+    const save = h("button", { type: "submit", class: "save-annotation", text: "Save note" });
+    const form = h("form", { class: "annotate" }, ...tools, colour, clear, text, taskSel, title, save);
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      void this.#annotate(text.value, taskSel.value, title.value).then((ok) => {
+        if (ok) {
+          text.value = "";
+          title.value = "";
+        }
+      });
+    });
+    this.#notes.replaceChildren(form);
+  }
+
+  async #annotate(text: string, taskId: string, taskTitle: string): Promise<boolean> {
+    const held = this.#stage.held;
+    const at = held !== null ? { rtp: held.rtp, mediaTime: held.mediaTime } : this.#stage.current;
+    if (at === null) {
+      this.#status.error("note: no frame to annotate yet");
+      return false;
+    }
+    try {
+      const { annotation } = await this.#reviews.annotate(this.#review.id, {
+        mediaTime: this.#state.paused ? this.#state.mediaTime : at.mediaTime,
+        rtpTimestamp: at.rtp,
+        text,
+        shapes: this.#stage.draft,
+        context: this.#context,
+        task: taskId !== "" ? { id: taskId } : { title: taskTitle.trim() || text.trim().slice(0, 80) || "Review note" },
+      });
+      this.#stage.draft = [];
+      this.#stage.redraw();
+      const img = await this.#stage.frameImage();
+      if (img !== null) await this.#reviews.uploadFrame(this.#review.id, annotation.id, img, this.#cred.token, this.#cred.user);
+      this.#status.info("note saved");
+      return true;
+    } catch (err) {
+      this.#status.error("saving the note", err);
+      return false;
+    }
+  }
+
+  #showAnnotation(a: Annotation): void {
+    this.#stage.shown = a.shapes;
+    this.#stage.redraw();
+  }
+}

@@ -1,0 +1,84 @@
+// The review page's side panels: tasks (with their status), the timeline
+// of annotations by media time (markers on a bar, a list below), and the
+// session's event log. Each annotation and task links into the editor at
+// the place it shows.
+
+import { h } from "../dom";
+import type { Annotation, PlaybackState, Task, TaskStatus } from "./reviewapi";
+
+/** What the panels ask of the page. */
+export interface PanelEvents {
+  seekTo(a: Annotation): void;
+  setStatus(t: Task, s: TaskStatus): void;
+}
+
+/** The side panels. */
+export class ReviewPanels {
+  readonly el: HTMLElement;
+  readonly #events: PanelEvents;
+  readonly #tasks = h("ul", { class: "review-tasks" });
+  readonly #timeline = h("div", { class: "review-timeline" });
+  readonly #log = h("ol", { class: "review-log" });
+
+  constructor(events: PanelEvents) {
+    this.#events = events;
+    this.el = h(
+      "aside",
+      { class: "review-side" },
+      h("h2", { text: "Tasks" }),
+      this.#tasks,
+      h("h2", { text: "Timeline" }),
+      this.#timeline,
+      h("h2", { text: "Event log" }),
+      this.#log,
+    );
+  }
+
+  render(annotations: readonly Annotation[], tasks: readonly Task[], state: PlaybackState): void {
+    this.#tasks.replaceChildren(...tasks.map((t) => this.#task(t)));
+    const sorted = [...annotations].sort((a, b) => a.mediaTime - b.mediaTime);
+    const end = Math.max(state.mediaTime, ...sorted.map((a) => a.mediaTime), 1);
+    const bar = h("div", { class: "timeline-bar" });
+    for (const a of sorted) {
+      const m = h("button", { type: "button", class: "marker", title: `${a.mediaTime.toFixed(2)} s: ${a.text}`, style: `left: ${(100 * a.mediaTime) / end}%` });
+      m.addEventListener("click", () => this.#events.seekTo(a));
+      bar.append(m);
+    }
+    const items = sorted.map((a) => {
+      const show = h("button", { type: "button", class: "small", text: "show" });
+      show.addEventListener("click", () => this.#events.seekTo(a));
+      return h(
+        "li",
+        { class: "annotation", "data-annotation": a.id },
+        h("span", { class: "time", text: `${a.mediaTime.toFixed(2)} s` }),
+        ` ${a.author}: ${a.text} `,
+        show,
+        a.editorLink !== "" ? h("a", { href: a.editorLink, class: "open-editor", text: "open in editor" }) : null,
+      );
+    });
+    this.#timeline.replaceChildren(bar, h("ul", {}, ...items));
+  }
+
+  #task(t: Task): HTMLElement {
+    const sel = h("select", { name: "status", "aria-label": `Status of ${t.title}` });
+    for (const s of ["open", "in-progress", "done"] as TaskStatus[]) sel.append(h("option", { value: s, text: s }));
+    sel.value = t.status;
+    sel.addEventListener("change", () => this.#events.setStatus(t, sel.value as TaskStatus));
+    return h(
+      "li",
+      { class: "task", "data-task": t.id },
+      h("strong", { text: t.title }),
+      ` ${t.priority}${t.assignee ? ` · ${t.assignee}` : ""} · ${t.annotations.length} note(s) `,
+      sel,
+      t.editorLink !== "" ? h("a", { href: t.editorLink, class: "open-editor", text: "open in editor" }) : null,
+    );
+  }
+
+  /** Appends an event of the log (as the channel sent it). */
+  addEvent(e: unknown): void {
+    const o = (typeof e === "object" && e !== null ? e : {}) as Record<string, unknown>;
+    const t = typeof o["mediaTime"] === "number" ? `${o["mediaTime"].toFixed(2)} s` : "";
+    this.#log.append(h("li", { text: `${t} ${String(o["user"] ?? "")} ${String(o["kind"] ?? "")} ${String(o["detail"] ?? "")}` }));
+    while (this.#log.childElementCount > 500) this.#log.firstElementChild?.remove();
+  }
+}

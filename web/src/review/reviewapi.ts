@@ -1,0 +1,260 @@
+// The typed client for review sessions, annotations and tasks
+// (docs/review.md, /api/openapi.json). Responses are checked as they are
+// parsed: a field of the wrong type is an ApiError, never a silent undefined.
+
+import { Api, ApiError } from "../api";
+import type { Shape } from "./shapes";
+
+/** A participant's role in a review session. */
+export type ReviewRole = "driver" | "annotator" | "viewer";
+
+/** The playback state every participant follows. */
+export interface PlaybackState {
+  paused: boolean;
+  /** Seconds since the stream (or recording) began. */
+  mediaTime: number;
+  /** The RTP timestamp of the held frame (0 while live). */
+  rtpTimestamp: number;
+  driver: string;
+  /** Bumped by every change: a client ignores states older than the one it shows. */
+  version: number;
+}
+
+/** A camera pose: position and rotation quaternion. */
+export interface Pose {
+  p: [number, number, number];
+  q: [number, number, number, number];
+}
+
+/** Where in the world a frame was: the publisher's side channel. */
+export interface WorldContext {
+  world: string;
+  build: string;
+  tick: number;
+  camera: Pose | null;
+  nodes: string[];
+}
+
+/** A review session as the API returns it. */
+export interface Review {
+  id: string;
+  title: string;
+  world: string;
+  build: string;
+  createdBy: string;
+  createdAt: string;
+  /** The caller's role. */
+  role: ReviewRole;
+  state: PlaybackState;
+  live: boolean;
+  recording: string;
+}
+
+/** An annotation on a frame. */
+export interface Annotation {
+  id: string;
+  review: string;
+  author: string;
+  createdAt: string;
+  mediaTime: number;
+  rtpTimestamp: number;
+  text: string;
+  shapes: Shape[];
+  context: WorldContext | null;
+  task: string;
+  hasFrame: boolean;
+  editorLink: string;
+}
+
+/** Task states. */
+export type TaskStatus = "open" | "in-progress" | "done";
+
+/** A task made from annotations. */
+export interface Task {
+  id: string;
+  title: string;
+  status: TaskStatus;
+  assignee: string;
+  priority: string;
+  review: string;
+  world: string;
+  nodes: string[];
+  annotations: string[];
+  editorLink: string;
+  updatedAt: string;
+}
+
+/** What a new annotation says, and the task it makes or joins. */
+export interface AnnotationInput {
+  mediaTime: number;
+  rtpTimestamp: number;
+  text: string;
+  shapes: Shape[];
+  context?: WorldContext | null;
+  task?: { id: string } | { title: string; priority?: string; assignee?: string };
+}
+
+/** The review client. */
+export class ReviewApi {
+  readonly #api: Api;
+  constructor(api: Api) {
+    this.#api = api;
+  }
+
+  async create(title: string, world = "", build = ""): Promise<Review> {
+    return parseReview(await this.#api.request("POST", "/api/reviews", { title, world, build }));
+  }
+
+  async get(id: string): Promise<Review> {
+    return parseReview(await this.#api.request("GET", `/api/reviews/${enc(id)}`));
+  }
+
+  async list(): Promise<Review[]> {
+    return list(await this.#api.request("GET", "/api/reviews"), "reviews").map(parseReview);
+  }
+
+  /** Pause (at a frame), resume (live), seek (recordings) or hand the driver role over. */
+  async control(id: string, c: { action: "pause" | "resume" | "seek" | "handover"; mediaTime?: number; rtpTimestamp?: number; to?: string }): Promise<PlaybackState> {
+    return parseState(await this.#api.request("POST", `/api/reviews/${enc(id)}/control`, c));
+  }
+
+  async annotate(id: string, a: AnnotationInput): Promise<{ annotation: Annotation; task: Task | null }> {
+    const body = await this.#api.request("POST", `/api/reviews/${enc(id)}/annotations`, a);
+    const task = get(body, "task");
+    return { annotation: parseAnnotation(get(body, "annotation")), task: task == null ? null : parseTask(task) };
+  }
+
+  async annotations(id: string): Promise<Annotation[]> {
+    return list(await this.#api.request("GET", `/api/reviews/${enc(id)}/annotations`), "annotations").map(parseAnnotation);
+  }
+
+  /** Uploads the frame an annotation was drawn on (PNG or JPEG). */
+  async uploadFrame(id: string, annotation: string, image: Blob, token: string, user: string): Promise<void> {
+    let url = `/api/reviews/${enc(id)}/annotations/${enc(annotation)}/frame`;
+    const headers: Record<string, string> = { "Content-Type": image.type };
+    if (token !== "") headers["Authorization"] = `Bearer ${token}`;
+    else if (user !== "") url += `?user=${enc(user)}`;
+    const resp = await fetch(url, { method: "PUT", headers, body: image });
+    if (!resp.ok) throw new ApiError("PUT", url, resp.status, (await resp.text()).slice(0, 200));
+  }
+
+  async tasks(filter: { review?: string; status?: TaskStatus } = {}): Promise<Task[]> {
+    const q = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined) as Array<[string, string]>).toString();
+    return list(await this.#api.request("GET", `/api/tasks${q ? `?${q}` : ""}`), "tasks").map(parseTask);
+  }
+
+  async updateTask(id: string, patch: Partial<Pick<Task, "title" | "status" | "assignee" | "priority">>): Promise<Task> {
+    return parseTask(await this.#api.request("PATCH", `/api/tasks/${enc(id)}`, patch));
+  }
+
+  async events(id: string): Promise<ReviewEvent[]> {
+    return list(await this.#api.request("GET", `/api/reviews/${enc(id)}/events`), "events").map(parseEvent);
+  }
+}
+
+/** An entry of a session's event log. */
+export interface ReviewEvent {
+  kind: string;
+  user: string;
+  at: string;
+  mediaTime: number;
+  detail: string;
+}
+
+const enc = encodeURIComponent;
+
+function get(v: unknown, k: string): unknown {
+  return typeof v === "object" && v !== null ? (v as Record<string, unknown>)[k] : undefined;
+}
+
+function bad(what: string): ApiError {
+  return new ApiError("GET", "/api/reviews", 200, `malformed response: ${what}`);
+}
+
+function str(v: unknown, k: string, optional = true): string {
+  const x = get(v, k);
+  if (typeof x === "string") return x;
+  if (optional && x == null) return "";
+  throw bad(`${k} is not a string`);
+}
+
+function num(v: unknown, k: string): number {
+  const x = get(v, k);
+  if (typeof x === "number" && Number.isFinite(x)) return x;
+  if (x == null) return 0;
+  throw bad(`${k} is not a number`);
+}
+
+function list(v: unknown, k: string): unknown[] {
+  const x = get(v, k);
+  if (x == null) return [];
+  if (!Array.isArray(x)) throw bad(`${k} is not a list`);
+  return x;
+}
+
+function strs(v: unknown, k: string): string[] {
+  return list(v, k).map((x) => {
+    if (typeof x !== "string") throw bad(`${k} holds a non-string`);
+    return x;
+  });
+}
+
+const ROLES = new Set(["driver", "annotator", "viewer"]);
+const STATUSES = new Set(["open", "in-progress", "done"]);
+
+/** Checks a playback state. */
+export function parseState(v: unknown): PlaybackState {
+  return { paused: get(v, "paused") === true, mediaTime: num(v, "mediaTime"), rtpTimestamp: num(v, "rtpTimestamp"), driver: str(v, "driver"), version: num(v, "version") };
+}
+
+/** Checks a review session. */
+export function parseReview(v: unknown): Review {
+  const role = str(v, "role");
+  return {
+    id: str(v, "id", false), title: str(v, "title"), world: str(v, "world"), build: str(v, "build"),
+    createdBy: str(v, "createdBy"), createdAt: str(v, "createdAt"),
+    role: ROLES.has(role) ? (role as ReviewRole) : "viewer",
+    state: parseState(get(v, "state")), live: get(v, "live") === true, recording: str(v, "recording"),
+  };
+}
+
+function parseContext(v: unknown): WorldContext | null {
+  if (v == null) return null;
+  const cam = get(v, "camera");
+  const p = list(cam, "p");
+  const q = list(cam, "q");
+  const camera = p.length === 3 && q.length === 4 && [...p, ...q].every((x) => typeof x === "number") ? { p: p as Pose["p"], q: q as Pose["q"] } : null;
+  return { world: str(v, "world"), build: str(v, "build"), tick: num(v, "tick"), camera, nodes: strs(v, "nodes") };
+}
+
+/** Checks an annotation. */
+export function parseAnnotation(v: unknown): Annotation {
+  const shapes = list(v, "shapes").map((s): Shape => ({
+    kind: str(s, "kind") as Shape["kind"],
+    colour: str(s, "colour"),
+    points: list(s, "points").map((p) => {
+      if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== "number" || typeof p[1] !== "number") throw bad("a shape point is not [x, y]");
+      return [p[0], p[1]];
+    }),
+  }));
+  return {
+    id: str(v, "id", false), review: str(v, "review"), author: str(v, "author"), createdAt: str(v, "createdAt"),
+    mediaTime: num(v, "mediaTime"), rtpTimestamp: num(v, "rtpTimestamp"), text: str(v, "text"), shapes,
+    context: parseContext(get(v, "context")), task: str(v, "task"), hasFrame: get(v, "hasFrame") === true, editorLink: str(v, "editorLink"),
+  };
+}
+
+/** Checks a task. */
+export function parseTask(v: unknown): Task {
+  const status = str(v, "status");
+  if (!STATUSES.has(status)) throw bad(`task status "${status}"`);
+  return {
+    id: str(v, "id", false), title: str(v, "title"), status: status as TaskStatus, assignee: str(v, "assignee"), priority: str(v, "priority"),
+    review: str(v, "review"), world: str(v, "world"), nodes: strs(v, "nodes"), annotations: strs(v, "annotations"),
+    editorLink: str(v, "editorLink"), updatedAt: str(v, "updatedAt"),
+  };
+}
+
+function parseEvent(v: unknown): ReviewEvent {
+  return { kind: str(v, "kind"), user: str(v, "user"), at: str(v, "at"), mediaTime: num(v, "mediaTime"), detail: str(v, "detail") };
+}
