@@ -18,6 +18,9 @@ type memStore struct {
 	changes map[store.DocID][]store.Change
 	snaps   map[store.DocID]store.Snapshot
 	worlds  map[store.WorldID]store.World
+	// ReviewStore is nil: the engine keeps no review sessions, and a call
+	// of one of its methods would panic.
+	store.ReviewStore
 }
 
 var _ store.Store = (*memStore)(nil)

@@ -21,6 +21,11 @@
 //     replaying the log. The store keeps them as opaque bytes, and keeps the
 //     changes that have one a prefix of the log (1..TouchedUpTo).
 //
+// Beside the worlds, ReviewStore keeps review sessions: each session's
+// shared playback state (one row, versioned so that racing writers are
+// told apart), its event log, its annotations with their frame images, and
+// the tasks raised from them.
+//
 // Durability: AppendChanges returns only after the rows are committed. The sync
 // engine acknowledges a change to no peer before that.
 //
@@ -262,6 +267,9 @@ type Store interface {
 	// LatestSnapshot returns the snapshot with the highest ordinal, or
 	// ErrNotFound when the document has none.
 	LatestSnapshot(ctx context.Context, doc DocID) (Snapshot, error)
+
+	// ReviewStore keeps review sessions, annotations and tasks.
+	ReviewStore
 
 	// Close releases the store's connections. Calling it again does nothing.
 	Close() error

@@ -87,7 +87,8 @@ func checkSchema(t *testing.T, schema string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "changes documents layers schema_version snapshots touches version_docs versions worlds"
+	want := "annotation_frames annotations changes documents layers review_events reviews " +
+		"schema_version snapshots task_annotations tasks touches version_docs versions worlds"
 	if got := strings.Join(tables, " "); got != want {
 		t.Fatalf("tables in %s: %s; want %s", schema, got, want)
 	}
@@ -97,7 +98,9 @@ func checkSchema(t *testing.T, schema string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = "changes_doc_received documents_id_world layers_world_position versions_world_created worlds_created_at worlds_parent_branch"
+	want = "annotations_id_review annotations_review_media changes_doc_received documents_id_world " +
+		"layers_world_position review_events_review task_annotations_annotation tasks_assignee tasks_id_review " +
+		"tasks_review tasks_world versions_world_created worlds_created_at worlds_parent_branch"
 	if got := strings.Join(indexes, " "); got != want {
 		t.Fatalf("indexes in %s: %s; want %s", schema, got, want)
 	}
@@ -109,7 +112,8 @@ func checkSchema(t *testing.T, schema string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = "version_docs.doc_id version_docs.name versions.name"
+	want = "annotations.id task_annotations.annotation_id task_annotations.task_id tasks.id " +
+		"version_docs.doc_id version_docs.name versions.name"
 	if got := strings.Join(collated, " "); got != want {
 		t.Fatalf("columns collated \"C\" in %s: %s; want %s", schema, got, want)
 	}
@@ -120,8 +124,8 @@ func checkSchema(t *testing.T, schema string) {
 	}
 }
 
-// TestMigrateFromV1 opens schemas that only know an older version (1, 2
-// or 3) and hold data: Open must bring them to the current version in place.
+// TestMigrateFromV1 opens schemas that only know an older version (1 to
+// 4) and hold data: Open must bring them to the current version in place.
 func TestMigrateFromV1(t *testing.T) {
 	for from := 1; from < sqlstore.SchemaVersion; from++ {
 		t.Run(fmt.Sprintf("v%d", from), func(t *testing.T) { testMigrateFrom(t, from) })

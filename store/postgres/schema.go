@@ -127,6 +127,101 @@ var steps = []string{
 		PRIMARY KEY (doc_id, ordinal),
 		FOREIGN KEY (doc_id, ordinal) REFERENCES changes (doc_id, ordinal)
 	);`,
+
+	// 5: review sessions. A review's shared state is columns of its row, so
+	// that one conditional UPDATE (on version) changes it; its members are
+	// a JSON array. Media times are microseconds, RTP timestamps their
+	// 32-bit value. An event's id is an identity, increasing in the order
+	// events are stored. annotations_id_review and tasks_id_review let
+	// task_annotations refuse a link across reviews. An annotation's camera
+	// is 0 or 7 big-endian doubles, node lists JSON arrays of ids.
+	// Annotation and task ids are COLLATE "C" so that they sort bytewise,
+	// as in SQLite. The tables are new: creating them locks nothing in use.
+	`CREATE TABLE IF NOT EXISTS reviews (
+		id            text PRIMARY KEY,
+		title         text NOT NULL,
+		world_id      text REFERENCES worlds (id),
+		build         text NOT NULL,
+		created_at    timestamptz NOT NULL,
+		created_by    text NOT NULL,
+		version       bigint NOT NULL,
+		paused        boolean NOT NULL,
+		live          boolean NOT NULL,
+		media_time    bigint NOT NULL,
+		rtp_timestamp bigint NOT NULL,
+		driver        text NOT NULL,
+		members       text NOT NULL,
+		state_at      timestamptz NOT NULL,
+		state_by      text NOT NULL
+	);
+
+	CREATE TABLE IF NOT EXISTS review_events (
+		id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+		review_id  text NOT NULL REFERENCES reviews (id),
+		kind       text NOT NULL,
+		user_name  text NOT NULL,
+		at         timestamptz NOT NULL,
+		media_time bigint NOT NULL,
+		detail     bytea NOT NULL
+	);
+	CREATE INDEX IF NOT EXISTS review_events_review ON review_events (review_id, id);
+
+	CREATE TABLE IF NOT EXISTS annotations (
+		id            text COLLATE "C" PRIMARY KEY,
+		review_id     text NOT NULL REFERENCES reviews (id),
+		author        text NOT NULL,
+		created_at    timestamptz NOT NULL,
+		media_time    bigint NOT NULL,
+		rtp_timestamp bigint NOT NULL,
+		shape         bytea NOT NULL,
+		text          text NOT NULL,
+		colour        text NOT NULL,
+		world_id      text REFERENCES worlds (id),
+		build         text NOT NULL,
+		tick          bigint NOT NULL,
+		camera        bytea NOT NULL,
+		nodes         text NOT NULL
+	);
+	CREATE UNIQUE INDEX IF NOT EXISTS annotations_id_review ON annotations (id, review_id);
+	CREATE INDEX IF NOT EXISTS annotations_review_media ON annotations (review_id, media_time, created_at, id);
+
+	CREATE TABLE IF NOT EXISTS annotation_frames (
+		annotation_id text PRIMARY KEY REFERENCES annotations (id),
+		content_type  text NOT NULL,
+		data          bytea NOT NULL,
+		created_at    timestamptz NOT NULL
+	);
+
+	CREATE TABLE IF NOT EXISTS tasks (
+		id         text COLLATE "C" PRIMARY KEY,
+		review_id  text NOT NULL REFERENCES reviews (id),
+		title      text NOT NULL,
+		status     text NOT NULL,
+		assignee   text NOT NULL,
+		priority   text NOT NULL,
+		world_id   text REFERENCES worlds (id),
+		nodes      text NOT NULL,
+		created_at timestamptz NOT NULL,
+		created_by text NOT NULL,
+		updated_at timestamptz NOT NULL,
+		updated_by text NOT NULL,
+		version    bigint NOT NULL
+	);
+	CREATE UNIQUE INDEX IF NOT EXISTS tasks_id_review ON tasks (id, review_id);
+	CREATE INDEX IF NOT EXISTS tasks_review ON tasks (review_id, created_at, id);
+	CREATE INDEX IF NOT EXISTS tasks_world ON tasks (world_id, created_at, id);
+	CREATE INDEX IF NOT EXISTS tasks_assignee ON tasks (assignee, created_at, id);
+
+	CREATE TABLE IF NOT EXISTS task_annotations (
+		task_id       text COLLATE "C" NOT NULL,
+		annotation_id text COLLATE "C" NOT NULL,
+		review_id     text NOT NULL,
+		position      integer NOT NULL,
+		PRIMARY KEY (task_id, annotation_id),
+		FOREIGN KEY (task_id, review_id) REFERENCES tasks (id, review_id),
+		FOREIGN KEY (annotation_id, review_id) REFERENCES annotations (id, review_id)
+	);
+	CREATE INDEX IF NOT EXISTS task_annotations_annotation ON task_annotations (annotation_id);`,
 }
 
 // migrate brings the schema up to date in one transaction holding

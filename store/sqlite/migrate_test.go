@@ -16,7 +16,7 @@ import (
 )
 
 // TestMigrateFromV1 opens databases that only know an older schema version
-// (1, 2 or 3) and hold data: Open must bring them to the current version in place.
+// (1 to 4) and hold data: Open must bring them to the current version in place.
 func TestMigrateFromV1(t *testing.T) {
 	for from := 1; from < sqlstore.SchemaVersion; from++ {
 		t.Run(fmt.Sprintf("v%d", from), func(t *testing.T) { testMigrateFrom(t, from) })
@@ -49,7 +49,8 @@ func testMigrateFrom(t *testing.T, from int) {
 	if err := db.QueryRow(sqlstore.SelectSchemaVersion).Scan(&version); err != nil || version != sqlstore.SchemaVersion {
 		t.Fatalf("schema version %d, %v; want %d", version, err, sqlstore.SchemaVersion)
 	}
-	for _, name := range []string{"changes_doc_received", "documents_id_world", "versions", "version_docs", "worlds_parent_branch", "touches"} {
+	for _, name := range []string{"changes_doc_received", "documents_id_world", "versions", "version_docs", "worlds_parent_branch", "touches",
+		"reviews", "review_events", "annotations", "annotation_frames", "tasks", "task_annotations"} {
 		var n int
 		if err := db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name = $1`, name).Scan(&n); err != nil || n != 1 {
 			t.Errorf("%s: %d in sqlite_master, %v; want 1", name, n, err)
@@ -63,6 +64,7 @@ func TestHistoryQueryPlans(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "plans.db")
 	openAt(t, path)
 	db := rawDB(t, path)
+	tasksOfReview, _, reviewArgs := sqlstore.TaskQueries(store.TaskFilter{Review: "rv"})
 	tests := []struct {
 		name, sql, want string
 		args            []any
@@ -72,6 +74,10 @@ func TestHistoryQueryPlans(t *testing.T) {
 		{"OrdinalAt", sqlstore.SelectOrdinalAt, "SEARCH changes USING COVERING INDEX changes_doc_received (doc_id=? AND received_at<?)", []any{"doc", 1}},
 		{"Touches", sqlstore.SelectTouches, "SEARCH touches USING PRIMARY KEY (doc_id=? AND ordinal>? AND ordinal<?)", []any{"doc", 1, 1}},
 		{"TouchedUpTo", sqlstore.SelectTouchedUpTo, "SEARCH touches USING PRIMARY KEY (doc_id=?)", []any{"doc"}},
+		{"ReviewEvents", sqlstore.SelectReviewEvents, "SEARCH review_events USING INDEX review_events_review (review_id=?)", []any{"rv"}},
+		{"ListAnnotations", sqlstore.SelectAnnotations, "SEARCH a USING INDEX annotations_review_media (review_id=?)", []any{"rv"}},
+		{"TasksOfReview", tasksOfReview, "SEARCH tasks USING INDEX tasks_review (review_id=?)", reviewArgs},
+		{"TaskLinks", sqlstore.SelectTaskLinks, "SEARCH task_annotations USING PRIMARY KEY (task_id=?)", []any{"tk"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

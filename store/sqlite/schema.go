@@ -112,6 +112,99 @@ var steps = []string{
 		PRIMARY KEY (doc_id, ordinal),
 		FOREIGN KEY (doc_id, ordinal) REFERENCES changes (doc_id, ordinal)
 	) STRICT, WITHOUT ROWID;`,
+
+	// 5: review sessions. A review's shared state is columns of its row, so
+	// that one conditional UPDATE (on version) changes it; its members are
+	// a JSON array. Media times are microseconds, RTP timestamps their
+	// 32-bit value. An event's id is the rowid, increasing in the order
+	// events are stored. annotations_id_review and tasks_id_review let
+	// task_annotations refuse a link across reviews. An annotation's camera
+	// is 0 or 7 big-endian doubles, node lists JSON arrays of ids.
+	`CREATE TABLE IF NOT EXISTS reviews (
+		id            TEXT PRIMARY KEY,
+		title         TEXT NOT NULL,
+		world_id      TEXT REFERENCES worlds (id),
+		build         TEXT NOT NULL,
+		created_at    INTEGER NOT NULL,
+		created_by    TEXT NOT NULL,
+		version       INTEGER NOT NULL,
+		paused        INTEGER NOT NULL,
+		live          INTEGER NOT NULL,
+		media_time    INTEGER NOT NULL,
+		rtp_timestamp INTEGER NOT NULL,
+		driver        TEXT NOT NULL,
+		members       TEXT NOT NULL,
+		state_at      INTEGER NOT NULL,
+		state_by      TEXT NOT NULL
+	) STRICT;
+
+	CREATE TABLE IF NOT EXISTS review_events (
+		id         INTEGER PRIMARY KEY,
+		review_id  TEXT NOT NULL REFERENCES reviews (id),
+		kind       TEXT NOT NULL,
+		user_name  TEXT NOT NULL,
+		at         INTEGER NOT NULL,
+		media_time INTEGER NOT NULL,
+		detail     BLOB NOT NULL
+	) STRICT;
+	CREATE INDEX IF NOT EXISTS review_events_review ON review_events (review_id, id);
+
+	CREATE TABLE IF NOT EXISTS annotations (
+		id            TEXT PRIMARY KEY,
+		review_id     TEXT NOT NULL REFERENCES reviews (id),
+		author        TEXT NOT NULL,
+		created_at    INTEGER NOT NULL,
+		media_time    INTEGER NOT NULL,
+		rtp_timestamp INTEGER NOT NULL,
+		shape         BLOB NOT NULL,
+		text          TEXT NOT NULL,
+		colour        TEXT NOT NULL,
+		world_id      TEXT REFERENCES worlds (id),
+		build         TEXT NOT NULL,
+		tick          INTEGER NOT NULL,
+		camera        BLOB NOT NULL,
+		nodes         TEXT NOT NULL
+	) STRICT;
+	CREATE UNIQUE INDEX IF NOT EXISTS annotations_id_review ON annotations (id, review_id);
+	CREATE INDEX IF NOT EXISTS annotations_review_media ON annotations (review_id, media_time, created_at, id);
+
+	CREATE TABLE IF NOT EXISTS annotation_frames (
+		annotation_id TEXT PRIMARY KEY REFERENCES annotations (id),
+		content_type  TEXT NOT NULL,
+		data          BLOB NOT NULL,
+		created_at    INTEGER NOT NULL
+	) STRICT;
+
+	CREATE TABLE IF NOT EXISTS tasks (
+		id         TEXT PRIMARY KEY,
+		review_id  TEXT NOT NULL REFERENCES reviews (id),
+		title      TEXT NOT NULL,
+		status     TEXT NOT NULL,
+		assignee   TEXT NOT NULL,
+		priority   TEXT NOT NULL,
+		world_id   TEXT REFERENCES worlds (id),
+		nodes      TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		created_by TEXT NOT NULL,
+		updated_at INTEGER NOT NULL,
+		updated_by TEXT NOT NULL,
+		version    INTEGER NOT NULL
+	) STRICT;
+	CREATE UNIQUE INDEX IF NOT EXISTS tasks_id_review ON tasks (id, review_id);
+	CREATE INDEX IF NOT EXISTS tasks_review ON tasks (review_id, created_at, id);
+	CREATE INDEX IF NOT EXISTS tasks_world ON tasks (world_id, created_at, id);
+	CREATE INDEX IF NOT EXISTS tasks_assignee ON tasks (assignee, created_at, id);
+
+	CREATE TABLE IF NOT EXISTS task_annotations (
+		task_id       TEXT NOT NULL,
+		annotation_id TEXT NOT NULL,
+		review_id     TEXT NOT NULL,
+		position      INTEGER NOT NULL,
+		PRIMARY KEY (task_id, annotation_id),
+		FOREIGN KEY (task_id, review_id) REFERENCES tasks (id, review_id),
+		FOREIGN KEY (annotation_id, review_id) REFERENCES annotations (id, review_id)
+	) STRICT, WITHOUT ROWID;
+	CREATE INDEX IF NOT EXISTS task_annotations_annotation ON task_annotations (annotation_id);`,
 }
 
 // migrate brings the schema up to date in one write transaction: the single

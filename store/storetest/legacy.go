@@ -84,4 +84,11 @@ func CheckLegacy(t *testing.T, s store.Store, w store.World, docs []store.NewDoc
 	checkWorlds(t, mustListBranches(t, s, w.ID), []store.World{b})
 	b2, b2docs := newBranch(w, "after the upgrade", 2*time.Hour, "ground")
 	checkErr(t, s.CreateWorld(ctx, b2, b2docs), store.ErrExists)
+
+	r := mustCreateReview(t, s, w.ID)
+	a := mustAnnotate(t, s, r, 1)[0]
+	task := newTask(r, "after the upgrade", a.ID)
+	checkErr(t, s.CreateTask(ctx, task, event("", "task", 1)), nil)
+	checkTask(t, s, task)
+	checkEvents(t, s, r.ID, event(r.ID, "task", 1))
 }

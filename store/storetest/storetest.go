@@ -54,6 +54,15 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentAppendsDifferentDocs", testConcurrentDifferentDocs},
 		{"ConcurrentAppendsSameDoc", testConcurrentSameDoc},
 		{"LargeDocument", testLargeDocument},
+		{"ReviewRoundTrip", testReviewRoundTrip},
+		{"ReviewState", testReviewState},
+		{"ConcurrentReviewState", testConcurrentReviewState},
+		{"Annotations", testAnnotations},
+		{"AnnotationsRefused", testAnnotationsRefused},
+		{"AnnotationWithTask", testAnnotationWithTask},
+		{"Tasks", testTasks},
+		{"TasksRefused", testTasksRefused},
+		{"ListTasks", testListTasks},
 		{"Close", testClose},
 	}
 	for _, tc := range tests {
