@@ -142,7 +142,7 @@ func (s *Service) newAnnotation(ctx context.Context, r store.Review, user string
 	if a.Build == "" {
 		a.Build = r.Build
 	}
-	a.Shape, _ = json.Marshal(in.Shape) // checked points are finite
+	a.Shape, _ = json.Marshal(in.Shapes) // checked points are finite
 	w, err := s.worldOf(ctx, r, in.World)
 	a.World = w
 	return a, err
@@ -281,12 +281,12 @@ func (s *Service) Annotations(ctx context.Context, id SessionID) ([]Annotation, 
 
 // toAnnotation converts a stored annotation linked to tasks.
 func (s *Service) toAnnotation(a store.Annotation, tasks []TaskID) (Annotation, error) {
-	var sh Shape
+	var sh []Shape
 	if err := json.Unmarshal(a.Shape, &sh); err != nil {
-		return Annotation{}, fmt.Errorf("annotation %s: stored shape: %w", a.ID, err)
+		return Annotation{}, fmt.Errorf("annotation %s: stored shapes: %w", a.ID, err)
 	}
 	out := Annotation{ID: a.ID, Session: a.Review, Author: a.Author, CreatedAt: a.CreatedAt,
-		MediaTime: seconds(a.MediaTime), RTPTimestamp: a.RTPTimestamp, Shape: sh, Text: a.Text,
+		MediaTime: seconds(a.MediaTime), RTPTimestamp: a.RTPTimestamp, Shapes: sh, Text: a.Text,
 		Colour: a.Colour, World: a.World, Build: a.Build, Tick: a.Tick, Camera: cameraOf(a.Camera),
 		Nodes: a.Nodes, FrameType: a.FrameType, Tasks: tasks}
 	if a.World != "" {

@@ -33,6 +33,9 @@ const (
 	ShapeText ShapeKind = "text"
 )
 
+// MaxShapes is the most shapes one annotation draws.
+const MaxShapes = 64
+
 // Point is a position on the frame: x from left (0) to right (1), y from
 // top (0) to bottom (1).
 type Point [2]float64
@@ -53,9 +56,9 @@ type Camera struct {
 
 // AnnotationInput is a new annotation.
 type AnnotationInput struct {
-	Shape  Shape  `json:"shape"`
-	Text   string `json:"text,omitempty"`
-	Colour string `json:"colour"` // #rrggbb
+	Shapes []Shape `json:"shapes"`
+	Text   string  `json:"text,omitempty"`
+	Colour string  `json:"colour"` // #rrggbb
 	// MediaTime (seconds) and RTPTimestamp identify the frame; either left
 	// out is the paused frame's (ErrInvalid when playback is not paused).
 	MediaTime    *float64 `json:"mediaTime,omitempty"`
@@ -84,7 +87,7 @@ type Annotation struct {
 	CreatedAt    time.Time     `json:"createdAt"`
 	MediaTime    float64       `json:"mediaTime"`
 	RTPTimestamp uint32        `json:"rtpTimestamp"`
-	Shape        Shape         `json:"shape"`
+	Shapes       []Shape       `json:"shapes"`
 	Text         string        `json:"text,omitempty"`
 	Colour       string        `json:"colour"`
 	World        store.WorldID `json:"world,omitempty"`
@@ -111,8 +114,13 @@ var colourRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 // check validates in's own fields, before anything is read or written,
 // and returns it normalized (lowercase colour, unit quaternion).
 func (in AnnotationInput) check(maxPoints int) (AnnotationInput, error) {
-	if err := in.Shape.check(maxPoints, in.Text != ""); err != nil {
-		return in, err
+	if n := len(in.Shapes); n < 1 || n > MaxShapes {
+		return in, invalid("shapes", "an annotation draws 1 to %d shapes, not %d", MaxShapes, n)
+	}
+	for i, sh := range in.Shapes {
+		if err := sh.check(maxPoints, in.Text != ""); err != nil {
+			return in, fmt.Errorf("shapes[%d]: %w", i, err)
+		}
 	}
 	if !colourRE.MatchString(in.Colour) {
 		return in, invalid("colour", "%q is not #rrggbb", in.Colour)

@@ -39,16 +39,24 @@ func TestAnnotateRefused(t *testing.T) {
 			{"short colour", func(in *review.AnnotationInput) { in.Colour = "#12345" }, review.ErrInvalid},
 			{"colour not hex", func(in *review.AnnotationInput) { in.Colour = "#gg0000" }, review.ErrInvalid},
 			{"no colour", func(in *review.AnnotationInput) { in.Colour = "" }, review.ErrInvalid},
-			{"NaN point", func(in *review.AnnotationInput) { in.Shape.Points[0][1] = nan }, review.ErrInvalid},
-			{"infinite point", func(in *review.AnnotationInput) { in.Shape.Points[1][0] = math.Inf(1) }, review.ErrInvalid},
-			{"point past 1", func(in *review.AnnotationInput) { in.Shape.Points[1][0] = 1.0001 }, review.ErrInvalid},
-			{"negative point", func(in *review.AnnotationInput) { in.Shape.Points[0][0] = -0.01 }, review.ErrInvalid},
-			{"too many points", func(in *review.AnnotationInput) { in.Shape = freehand(17) }, review.ErrInvalid},
-			{"one freehand point", func(in *review.AnnotationInput) { in.Shape = freehand(1) }, review.ErrInvalid},
-			{"arrow of three points", func(in *review.AnnotationInput) { in.Shape.Points = freehand(3).Points }, review.ErrInvalid},
-			{"unknown shape", func(in *review.AnnotationInput) { in.Shape.Kind = "star" }, review.ErrInvalid},
+			{"NaN point", func(in *review.AnnotationInput) { in.Shapes[0].Points[0][1] = nan }, review.ErrInvalid},
+			{"infinite point", func(in *review.AnnotationInput) { in.Shapes[0].Points[1][0] = math.Inf(1) }, review.ErrInvalid},
+			{"point past 1", func(in *review.AnnotationInput) { in.Shapes[0].Points[1][0] = 1.0001 }, review.ErrInvalid},
+			{"negative point", func(in *review.AnnotationInput) { in.Shapes[0].Points[0][0] = -0.01 }, review.ErrInvalid},
+			{"too many points", func(in *review.AnnotationInput) { in.Shapes = []review.Shape{freehand(17)} }, review.ErrInvalid},
+			{"one freehand point", func(in *review.AnnotationInput) { in.Shapes = []review.Shape{freehand(1)} }, review.ErrInvalid},
+			{"arrow of three points", func(in *review.AnnotationInput) { in.Shapes[0].Points = freehand(3).Points }, review.ErrInvalid},
+			{"unknown shape", func(in *review.AnnotationInput) { in.Shapes[0].Kind = "star" }, review.ErrInvalid},
+			{"no shapes", func(in *review.AnnotationInput) { in.Shapes = nil }, review.ErrInvalid},
+			{"too many shapes", func(in *review.AnnotationInput) {
+				in.Shapes = make([]review.Shape, review.MaxShapes+1)
+				for i := range in.Shapes {
+					in.Shapes[i] = freehand(2)
+				}
+			}, review.ErrInvalid},
+			{"a bad second shape", func(in *review.AnnotationInput) { in.Shapes = append(in.Shapes, freehand(1)) }, review.ErrInvalid},
 			{"text shape without text", func(in *review.AnnotationInput) {
-				in.Shape, in.Text = review.Shape{Kind: review.ShapeText, Points: []review.Point{{0.5, 0.5}}}, ""
+				in.Shapes, in.Text = []review.Shape{{Kind: review.ShapeText, Points: []review.Point{{0.5, 0.5}}}}, ""
 			}, review.ErrInvalid},
 			{"NUL in text", func(in *review.AnnotationInput) { in.Text = "a\x00b" }, review.ErrInvalid},
 			{"text not UTF-8", func(in *review.AnnotationInput) { in.Text = "\xff\xfe" }, review.ErrInvalid},
@@ -81,7 +89,7 @@ func TestAnnotateRefused(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				in := arrow("refused")
 				in.Camera = &review.Camera{P: in.Camera.P, Q: in.Camera.Q}
-				in.Shape.Points = append([]review.Point(nil), in.Shape.Points...)
+				in.Shapes = []review.Shape{{Kind: in.Shapes[0].Kind, Points: append([]review.Point(nil), in.Shapes[0].Points...)}}
 				tc.mod(&in)
 				_, err := f.svc.Annotate(ctx, f.id, "bob", in)
 				checkErr(t, err, tc.err)
@@ -146,7 +154,7 @@ func TestAnnotate(t *testing.T) {
 		in.Frame = frame
 		a := f.annotate(t, "bob", in)
 		want := review.Annotation{ID: a.ID, Session: f.id, Author: "bob", CreatedAt: a.CreatedAt, MediaTime: 42.125,
-			RTPTimestamp: 3791250, Shape: in.Shape, Text: in.Text, Colour: "#ff8800", World: f.world, Build: "b42",
+			RTPTimestamp: 3791250, Shapes: in.Shapes, Text: in.Text, Colour: "#ff8800", World: f.world, Build: "b42",
 			Tick: 1200, Camera: &review.Camera{P: [3]float64{1.5, 2, -3.25}, Q: [4]float64{0, 0, 0, 1}},
 			Nodes: []string{"lamp-1", "table-2"}, FrameType: "image/png",
 			DeepLink: "https://atelier.test/worlds/" + string(f.world) + "?camera=1.5,2,-3.25,0,0,0,1&select=lamp-1"}
@@ -161,7 +169,7 @@ func TestAnnotate(t *testing.T) {
 
 		f.control(t, "ada", review.Command{Action: review.ActionResume})
 		early, rtp := 7.5, uint32(675000)
-		live := review.AnnotationInput{Shape: freehand(50), Colour: "#00ff00", MediaTime: &early, RTPTimestamp: &rtp}
+		live := review.AnnotationInput{Shapes: []review.Shape{freehand(50)}, Colour: "#00ff00", MediaTime: &early, RTPTimestamp: &rtp}
 		b := f.annotate(t, "ada", live)
 		if b.MediaTime != 7.5 || b.RTPTimestamp != 675000 || b.Camera != nil || b.FrameType != "" ||
 			b.DeepLink != "https://atelier.test/worlds/"+string(f.world) {

@@ -35,7 +35,7 @@ type Notes struct {
 }
 
 // notesHeader is the header row of a CSV export of notes.
-var notesHeader = []string{"annotation", "media_time", "rtp_timestamp", "author", "created_at", "shape", "points",
+var notesHeader = []string{"annotation", "media_time", "rtp_timestamp", "author", "created_at", "shapes", "shape_data",
 	"text", "colour", "world", "build", "tick", "camera", "nodes", "frame", "annotation_link",
 	"task", "task_title", "task_status", "task_priority", "task_assignee", "task_link"}
 
@@ -100,7 +100,11 @@ func annotationCells(a Annotation) []string {
 	if a.ID == "" {
 		return make([]string, 16)
 	}
-	points, _ := json.Marshal(a.Shape.Points)
+	kinds := make([]string, len(a.Shapes))
+	for i, sh := range a.Shapes {
+		kinds[i] = string(sh.Kind)
+	}
+	shapes, _ := json.Marshal(a.Shapes)
 	camera := ""
 	if a.Camera != nil {
 		vals := append(a.Camera.P[:], a.Camera.Q[:]...)
@@ -111,7 +115,7 @@ func annotationCells(a Annotation) []string {
 		camera = strings.Join(nums, ",")
 	}
 	return []string{string(a.ID), csvSeconds(a.MediaTime), strconv.FormatUint(uint64(a.RTPTimestamp), 10),
-		cell(a.Author), csvTime(a.CreatedAt), string(a.Shape.Kind), string(points), cell(a.Text), a.Colour,
+		cell(a.Author), csvTime(a.CreatedAt), strings.Join(kinds, " "), string(shapes), cell(a.Text), a.Colour,
 		cell(string(a.World)), cell(a.Build), strconv.FormatInt(a.Tick, 10), camera, cell(strings.Join(a.Nodes, " ")),
 		a.FrameType, a.DeepLink}
 }

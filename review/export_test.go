@@ -29,8 +29,8 @@ func TestExportNotes(t *testing.T) {
 		in2.AttachTo = a1.Tasks[0]
 		a2 := f.annotate(t, "bob", in2)
 		f.pause(t, 9, 810000)
-		a3 := f.annotate(t, "ada", review.AnnotationInput{Shape: review.Shape{Kind: review.ShapeText,
-			Points: []review.Point{{0.5, 0.5}}}, Text: "alone", Colour: "#000000"})
+		a3 := f.annotate(t, "ada", review.AnnotationInput{Shapes: []review.Shape{{Kind: review.ShapeText,
+			Points: []review.Point{{0.5, 0.5}}}}, Text: "alone", Colour: "#000000"})
 		lone, err := f.svc.CreateTask(ctx, f.id, "ada", review.TaskInput{Title: "no annotation"})
 		checkErr(t, err, nil)
 
@@ -66,12 +66,12 @@ func TestExportNotes(t *testing.T) {
 		// Along the timeline: a2 (5.25 s), a3 (9 s), a1 (20 s), then the lone task.
 		want := []map[string]string{
 			{"annotation": string(a2.ID), "media_time": "5.25", "text": in2.Text, "task": string(a1.Tasks[0]),
-				"task_title": "'+1 for the lamp", "task_assignee": "grace", "frame": "", "shape": "arrow"},
-			{"annotation": string(a3.ID), "media_time": "9", "text": "alone", "task": "", "deep_link": "", "shape": "text",
+				"task_title": "'+1 for the lamp", "task_assignee": "grace", "frame": "", "shapes": "arrow"},
+			{"annotation": string(a3.ID), "media_time": "9", "text": "alone", "task": "", "deep_link": "", "shapes": "text",
 				"annotation_link": "/worlds/" + string(f.world)},
 			{"annotation": string(a1.ID), "media_time": "20", "rtp_timestamp": "1800000", "author": "bob",
 				"text": `'=HYPERLINK("http://evil")`, "frame": "image/png", "colour": "#ff8800", "build": "b42", "tick": "1200",
-				"camera": "1.5,2,-3.25,0,0,0,1", "nodes": "lamp-1 table-2", "points": "[[0.1,0.2],[0.5,0.6]]",
+				"camera": "1.5,2,-3.25,0,0,0,1", "nodes": "lamp-1 table-2", "shapes": "arrow", "shape_data": `[{"kind":"arrow","points":[[0.1,0.2],[0.5,0.6]]}]`,
 				"annotation_link": a1.DeepLink, "task_status": "open", "task_priority": "normal"},
 			{"annotation": "", "media_time": "", "task": string(lone.ID), "task_title": "no annotation"},
 		}

@@ -9,9 +9,9 @@ import (
 // FuzzAnnotationInput decodes JSON as the server would and checks it:
 // what check accepts is in range and encodes back to JSON.
 func FuzzAnnotationInput(f *testing.F) {
-	f.Add([]byte(`{"shape":{"kind":"arrow","points":[[0.1,0.2],[1,0]]},"colour":"#A0b0C0","camera":{"p":[1,2,3],"q":[0,0,0,2]}}`))
-	f.Add([]byte(`{"shape":{"kind":"text","points":[[0.5,0.5]]},"text":"hi","colour":"#000000","mediaTime":1.5,"rtpTimestamp":9}`))
-	f.Add([]byte(`{"shape":{"kind":"freehand","points":[[0,0],[1,1],[0.5,0.25]]},"colour":"#ffffff","nodes":["a"],"task":{"title":"t"}}`))
+	f.Add([]byte(`{"shapes":[{"kind":"arrow","points":[[0.1,0.2],[1,0]]}],"colour":"#A0b0C0","camera":{"p":[1,2,3],"q":[0,0,0,2]}}`))
+	f.Add([]byte(`{"shapes":[{"kind":"text","points":[[0.5,0.5]]}],"text":"hi","colour":"#000000","mediaTime":1.5,"rtpTimestamp":9}`))
+	f.Add([]byte(`{"shapes":[{"kind":"freehand","points":[[0,0],[1,1],[0.5,0.25]]}],"colour":"#ffffff","nodes":["a"],"task":{"title":"t"}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var in AnnotationInput
 		if json.Unmarshal(data, &in) != nil {
@@ -21,9 +21,11 @@ func FuzzAnnotationInput(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, p := range out.Shape.Points {
-			if !(p[0] >= 0 && p[0] <= 1 && p[1] >= 0 && p[1] <= 1) {
-				t.Fatalf("accepted point %v", p)
+		for _, sh := range out.Shapes {
+			for _, p := range sh.Points {
+				if !(p[0] >= 0 && p[0] <= 1 && p[1] >= 0 && p[1] <= 1) {
+					t.Fatalf("accepted point %v", p)
+				}
 			}
 		}
 		if out.Camera != nil {

@@ -151,7 +151,7 @@ func (f *fixture) annotate(t *testing.T, user string, in review.AnnotationInput)
 // arrow is a valid annotation on the paused frame.
 func arrow(text string) review.AnnotationInput {
 	return review.AnnotationInput{
-		Shape:  review.Shape{Kind: review.ShapeArrow, Points: []review.Point{{0.1, 0.2}, {0.5, 0.6}}},
+		Shapes: []review.Shape{{Kind: review.ShapeArrow, Points: []review.Point{{0.1, 0.2}, {0.5, 0.6}}}},
 		Text:   text,
 		Colour: "#FF8800",
 		Camera: &review.Camera{P: [3]float64{1.5, 2, -3.25}, Q: [4]float64{0, 0, 0, 2}},

@@ -31,8 +31,11 @@ const (
 )
 
 // updateAttempts is how many times a read-modify-write of a session's
-// state or a task is tried when other writers keep winning the race.
-const updateAttempts = 8
+// state or a task is tried when other writers keep winning the race. Each
+// lost race means another write landed, so this bounds how many writes
+// to one session may overtake one writer (two servers' drivers and
+// annotators acting at once), not a wait.
+const updateAttempts = 64
 
 // Config tunes a Service. Zero fields take the defaults.
 type Config struct {
