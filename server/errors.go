@@ -7,6 +7,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"atelier/crdt"
+	"atelier/review"
 	"atelier/scene"
 	"atelier/server/auth"
 	"atelier/server/wire"
@@ -84,6 +85,14 @@ var errorMap = []struct {
 	{crdt.ErrSlowPeer, http.StatusTooManyRequests, CloseSlowDown},
 	{crdt.ErrTooManyDocuments, http.StatusTooManyRequests, CloseSlowDown},
 	{crdt.ErrClosed, http.StatusServiceUnavailable, websocket.CloseGoingAway},
+	{review.ErrNotFound, http.StatusNotFound, CloseBadMessage},
+	{review.ErrForbidden, http.StatusForbidden, CloseForbidden},
+	{review.ErrInvalid, http.StatusBadRequest, CloseBadMessage},
+	{review.ErrTooLarge, http.StatusRequestEntityTooLarge, CloseTooLarge},
+	{review.ErrConflict, http.StatusConflict, CloseConflict},
+	{review.ErrSlowSubscriber, http.StatusTooManyRequests, CloseSlowDown},
+	{review.ErrClosed, http.StatusServiceUnavailable, websocket.CloseGoingAway},
+	{ErrReviewsOff, http.StatusNotFound, CloseBadMessage},
 }
 
 // statusOf returns the HTTP status for err (500 when unknown).

@@ -18,6 +18,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"atelier/crdt"
+	"atelier/review"
 	"atelier/server/auth"
 	"atelier/server/wire"
 	"atelier/store"
@@ -54,6 +55,9 @@ type Config struct {
 	// its assets ("/assets/…"), the routes in appRoutes. Nil serves a
 	// plain-text index at "/" and 404 on the others.
 	App http.Handler
+	// Review runs review sessions, annotations and tasks (routes under
+	// /api/reviews and /api/tasks). Nil answers them 404.
+	Review *review.Service
 }
 
 func (c Config) withDefaults() Config {
@@ -150,11 +154,15 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
-// routes registers every route on mux.
-func (s *Server) routes(mux interface {
+// muxer is what routes are registered on (an http.ServeMux, or a
+// recorder of the routes in tests).
+type muxer interface {
 	HandleFunc(string, func(http.ResponseWriter, *http.Request))
 	Handle(string, http.Handler)
-}) {
+}
+
+// routes registers every route on mux.
+func (s *Server) routes(mux muxer) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /sync", s.serveSync)
 	mux.HandleFunc("POST /api/worlds", s.authed(s.createWorld))
@@ -176,6 +184,7 @@ func (s *Server) routes(mux interface {
 	mux.HandleFunc("GET /api/worlds/{id}/versions/{name}", s.authed(s.getVersion))
 	mux.Handle("GET /metrics", s.metrics)
 	mux.HandleFunc("GET /api/openapi.json", serveOpenAPI)
+	s.reviewRoutes(mux)
 	app := s.cfg.App
 	if app == nil {
 		app = http.HandlerFunc(s.index)
@@ -190,7 +199,7 @@ func (s *Server) routes(mux interface {
 // /worlds/{id}?camera=…&select=…) and the app's hashed assets. They are not
 // API routes: openapi.json does not describe them, and none of them shadows
 // /api, /sync, /healthz or /metrics.
-var appRoutes = []string{"GET /{$}", "GET /worlds/", "GET /assets/"}
+var appRoutes = []string{"GET /{$}", "GET /worlds/", "GET /reviews", "GET /reviews/", "GET /assets/"}
 
 // Serve serves on ln, and indexes history in the background, until ctx
 // ends, then shuts down in order: stop accepting, close every peer (1001),
