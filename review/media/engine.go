@@ -1,0 +1,66 @@
+package media
+
+import (
+	"crypto/rand"
+	"log/slog"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// RoomID names a room; the caller chooses it (the review domain uses the
+// review id).
+type RoomID string
+
+// ResourceID names a WHIP or WHEP session: the last segment of its
+// resource URL. It is random and unguessable.
+type ResourceID string
+
+// Engine builds the pion API once (codecs, interceptors, network settings)
+// and makes rooms that share it. It holds no goroutines and nothing to
+// close; each Room is closed by its owner.
+type Engine struct {
+	cfg Config
+	api *webrtc.API
+	log *slog.Logger
+}
+
+// NewEngine returns an engine for cfg. It does no I/O: sockets are opened
+// per peer connection, when a session is negotiated.
+func NewEngine(cfg Config, log *slog.Logger) (*Engine, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg = cfg.withDefaults()
+	api, err := NewAPI(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{cfg: cfg, api: api, log: log}, nil
+}
+
+// Config returns the engine's configuration, defaults filled in.
+func (e *Engine) Config() Config { return e.cfg }
+
+// RoomOptions are a room's hooks.
+type RoomOptions struct {
+	// OnSample, if set, is called with each valid context sample, in
+	// order, from the data channel's goroutine; it should not block long
+	// (the review domain persists samples with it).
+	OnSample func(RoomID, ContextSample)
+}
+
+// NewRoom returns an empty room: no publisher, no viewers. It starts
+// nothing; goroutines start with sessions and end with Close.
+func (e *Engine) NewRoom(id RoomID, opts RoomOptions) *Room {
+	return &Room{
+		id: id, eng: e, opts: opts, log: e.log.With("room", string(id)),
+		viewers: map[ResourceID]*viewer{}, samples: newSampleLog(e.cfg.SampleHistory),
+	}
+}
+
+func (e *Engine) pcConfig() webrtc.Configuration {
+	return webrtc.Configuration{ICEServers: e.cfg.ICEServers, BundlePolicy: webrtc.BundlePolicyMaxBundle}
+}
+
+func newResourceID() ResourceID { return ResourceID(rand.Text()) }
+func newETag() string           { return rand.Text()[:16] }

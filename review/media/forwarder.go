@@ -1,0 +1,225 @@
+package media
+
+import (
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// kind is a track slot of a session: one video and one audio track at
+// most, as WHIP and WHEP allow (RFC 9725 §4.5.2).
+type kind int
+
+const (
+	kindVideo kind = iota
+	kindAudio
+	numKinds
+)
+
+func kindOf(t webrtc.RTPCodecType) (kind, bool) {
+	switch t {
+	case webrtc.RTPCodecTypeVideo:
+		return kindVideo, true
+	case webrtc.RTPCodecTypeAudio:
+		return kindAudio, true
+	}
+	return 0, false
+}
+
+func (k kind) String() string { return [...]string{"video", "audio"}[k] }
+
+func (k kind) codecType() webrtc.RTPCodecType {
+	return [...]webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio}[k]
+}
+
+// forwarder fans one publisher track out to its viewers. Its goroutine
+// (run) reads the track and hands each packet to every viewer's queue
+// without waiting; for video it keeps the packets since the last keyframe
+// (the GOP cache) that a joining viewer is sent first, and the video clock.
+type forwarder struct {
+	kind     kind
+	codec    webrtc.RTPCodecParameters
+	receiver *webrtc.RTPReceiver
+	keyframe func(payload []byte) bool // nil: no GOP cache (audio)
+	maxCache int
+	clock    *clock // nil for audio
+	log      *slog.Logger
+	packets  atomic.Uint64
+
+	mu    sync.Mutex
+	sinks []*viewer // copy-on-write: forward iterates a snapshot
+	gop   []*rtp.Packet
+	gopTS uint32
+	gopOK bool
+}
+
+func newForwarder(k kind, codec webrtc.RTPCodecParameters, recv *webrtc.RTPReceiver, maxCache int, log *slog.Logger) *forwarder {
+	f := &forwarder{kind: k, codec: codec, receiver: recv, maxCache: maxCache, log: log.With("track", k.String(), "codec", codec.MimeType)}
+	if k == kindVideo {
+		f.keyframe = keyframeDetector(codec.MimeType)
+		f.clock = &clock{rate: codec.ClockRate}
+	}
+	return f
+}
+
+// keyframeDetector returns the keyframe test of a video codec.
+func keyframeDetector(mime string) func([]byte) bool {
+	for _, c := range videoCodecs {
+		if strings.EqualFold(c.mime, mime) {
+			return c.keyframe
+		}
+	}
+	return nil
+}
+
+// run forwards track's packets until the track ends (its peer connection
+// closes). A track whose codec is not the one negotiated is not forwarded.
+func (f *forwarder) run(track *webrtc.TrackRemote) {
+	if c := track.Codec(); !strings.EqualFold(c.MimeType, f.codec.MimeType) {
+		f.log.Warn("publisher sends another codec than it negotiated; not forwarded", "sent", c.MimeType)
+		return
+	}
+	for {
+		pkt, _, err := track.ReadRTP()
+		if err != nil {
+			return
+		}
+		f.forward(pkt)
+	}
+}
+
+// forward hands pkt to every viewer. Header extensions are the
+// publisher's, negotiated with ids viewers do not share, so they are
+// dropped; the viewer's own interceptors add theirs.
+func (f *forwarder) forward(pkt *rtp.Packet) {
+	pkt.Header.Extension = false
+	pkt.Header.Extensions = nil
+	f.packets.Add(1)
+	if f.clock != nil {
+		f.clock.advance(pkt.Timestamp, time.Now())
+	}
+	f.mu.Lock()
+	f.cache(pkt)
+	sinks := f.sinks
+	f.mu.Unlock()
+	for _, v := range sinks {
+		v.enqueue(f.kind, pkt)
+	}
+}
+
+// cache keeps pkt in the GOP cache: a keyframe of a new timestamp starts
+// it again; a group longer than maxCache packets is not kept.
+func (f *forwarder) cache(pkt *rtp.Packet) {
+	if f.keyframe == nil {
+		return
+	}
+	if f.keyframe(pkt.Payload) && (!f.gopOK || pkt.Timestamp != f.gopTS) {
+		clear(f.gop)
+		f.gop, f.gopTS, f.gopOK = f.gop[:0], pkt.Timestamp, true
+	}
+	if !f.gopOK {
+		return
+	}
+	if len(f.gop) == f.maxCache {
+		clear(f.gop)
+		f.gop, f.gopOK = f.gop[:0], false
+		return
+	}
+	f.gop = append(f.gop, pkt)
+}
+
+// attach adds v to the viewers and returns the GOP cache, in one step, so
+// that v gets every packet after the cache exactly once.
+func (f *forwarder) attach(v *viewer) []*rtp.Packet {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sinks = append(slices.Clip(f.sinks), v)
+	if !f.gopOK {
+		return nil
+	}
+	return slices.Clone(f.gop)
+}
+
+// detach removes v from the viewers.
+func (f *forwarder) detach(v *viewer) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sinks = slices.DeleteFunc(slices.Clone(f.sinks), func(s *viewer) bool { return s == v })
+}
+
+// cached returns the number of packets in the GOP cache.
+func (f *forwarder) cached() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.gop)
+}
+
+// VideoClock relates the publisher's video RTP timestamps to media time.
+// Viewers receive the publisher's timestamps unchanged, so a timestamp a
+// viewer reports (a browser's requestVideoFrameCallback rtpTimestamp)
+// converts with MediaTimeOf.
+type VideoClock struct {
+	// RTPTimestamp is the timestamp of the latest forwarded video packet.
+	RTPTimestamp uint32
+	// MediaTime is seconds from the first forwarded video packet to
+	// RTPTimestamp, from timestamp deltas (wraparound handled) and the
+	// clock rate.
+	MediaTime float64
+	// ClockRate is the video clock rate (90000).
+	ClockRate uint32
+	// At is when the latest packet was forwarded.
+	At    time.Time
+	ticks int64
+}
+
+// MediaTimeOf returns the media time of a video RTP timestamp near the
+// latest one (within half the 32-bit range, about 6.6 hours at 90 kHz).
+func (c VideoClock) MediaTimeOf(ts uint32) float64 {
+	if c.ClockRate == 0 {
+		return 0
+	}
+	return float64(c.ticks+int64(int32(ts-c.RTPTimestamp))) / float64(c.ClockRate)
+}
+
+// clock tracks a track's extended RTP timestamp.
+type clock struct {
+	rate uint32
+
+	mu      sync.Mutex
+	started bool
+	last    uint32
+	ticks   int64 // since the first packet
+	at      time.Time
+}
+
+// advance takes a packet's timestamp; older (reordered) ones are ignored.
+func (c *clock) advance(ts uint32, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.started {
+		c.started, c.last, c.at = true, ts, now
+		return
+	}
+	if d := int32(ts - c.last); d > 0 {
+		c.ticks += int64(d)
+		c.last, c.at = ts, now
+	}
+}
+
+func (c *clock) read() (VideoClock, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.started || c.rate == 0 {
+		return VideoClock{}, false
+	}
+	return VideoClock{
+		RTPTimestamp: c.last, MediaTime: float64(c.ticks) / float64(c.rate),
+		ClockRate: c.rate, At: c.at, ticks: c.ticks,
+	}, true
+}
