@@ -26,6 +26,12 @@ const (
 	MessageAnnotation = "annotation"
 	// MessageTask is a task "created" or "updated" (Event).
 	MessageTask = "task"
+	// MessageContext is the build's latest side-channel sample (Sample):
+	// camera pose, world, build and tick at a media time.
+	MessageContext = "context"
+	// MessageMedia says a publisher started (Event "live") or stopped
+	// ("ended") streaming to the session.
+	MessageMedia = "media"
 )
 
 // Message is what a Hub sends a subscriber, as JSON; Type says which
@@ -38,6 +44,7 @@ type Message struct {
 	User       string         `json:"user,omitempty"`
 	Annotation *Annotation    `json:"annotation,omitempty"`
 	Task       *Task          `json:"task,omitempty"`
+	Sample     any            `json:"sample,omitempty"`
 }
 
 // Hub fans each session's changes out to its subscribers. Every subscriber
@@ -202,6 +209,22 @@ func (h *Hub) publishState(id SessionID, p PlaybackState) {
 	}
 	ch.state = &p
 	h.deliverLocked(id, ch, outgoing{data: encode(Message{Type: MessageState, State: &p}), version: p.Version}, nil)
+}
+
+// PublishContext sends a session's subscribers the build's latest
+// side-channel sample (any JSON-encodable value).
+func (h *Hub) PublishContext(id SessionID, sample any) {
+	h.publish(id, Message{Type: MessageContext, Sample: sample})
+}
+
+// PublishMedia tells a session's subscribers that a publisher went live
+// (true) or ended (false).
+func (h *Hub) PublishMedia(id SessionID, live bool) {
+	ev := "ended"
+	if live {
+		ev = "live"
+	}
+	h.publish(id, Message{Type: MessageMedia, Event: ev})
 }
 
 // publish sends m to a session's subscribers.

@@ -227,7 +227,10 @@ func (s *Server) listAnnotations(w http.ResponseWriter, r *http.Request, p auth.
 // putFrame handles PUT …/annotations/{annotation}/frame: the image the
 // annotation was drawn on (PNG or JPEG), once.
 func (s *Server) putFrame(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	sess, _, err := s.member(r, p)
+	sess, err := s.session(r, p)
+	if err == nil {
+		err = s.mayAnnotate(r, p)
+	}
 	var data []byte
 	if err == nil {
 		data, err = io.ReadAll(http.MaxBytesReader(w, r.Body, maxFrameBytes))

@@ -19,6 +19,7 @@ import (
 
 	"atelier/crdt"
 	"atelier/review"
+	"atelier/review/media"
 	"atelier/server/auth"
 	"atelier/server/wire"
 	"atelier/store"
@@ -58,6 +59,9 @@ type Config struct {
 	// Review runs review sessions, annotations and tasks (routes under
 	// /api/reviews and /api/tasks). Nil answers them 404.
 	Review *review.Service
+	// Media streams review sessions (WHIP and WHEP under
+	// /api/reviews/{id}); it needs Review. Nil serves no streams.
+	Media *media.Engine
 }
 
 func (c Config) withDefaults() Config {
@@ -104,6 +108,7 @@ type Server struct {
 	touches   *touchIndex
 	indexer   *touchIndexer
 	layers    *layerCache
+	media     *reviewMedia // nil without Config.Media
 
 	mu       sync.Mutex
 	sessions map[wire.PeerID]*session
@@ -129,6 +134,9 @@ func New(cfg Config, st store.Store, hub *crdt.Hub, a *auth.Authenticator, log *
 	s.indexer = newTouchIndexer(s.touches, log, cfg.HistoryIndexDelay)
 	s.touches.unsaved = s.indexer.computed
 	s.layers = newLayerCache(st, hub)
+	if cfg.Media != nil && cfg.Review != nil {
+		s.media = newReviewMedia(cfg.Media, cfg.Review, log.With("component", "media"))
+	}
 	return s
 }
 
@@ -185,6 +193,7 @@ func (s *Server) routes(mux muxer) {
 	mux.Handle("GET /metrics", s.metrics)
 	mux.HandleFunc("GET /api/openapi.json", serveOpenAPI)
 	s.reviewRoutes(mux)
+	s.mediaRoutes(mux)
 	app := s.cfg.App
 	if app == nil {
 		app = http.HandlerFunc(s.index)
@@ -222,6 +231,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	err := hs.Shutdown(shutdownCtx)
 	s.closeAll()
+	if s.media != nil {
+		s.media.Close() // publishers and viewers end; channels end when the review service closes
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"atelier/crdt"
+	"atelier/review"
 	"atelier/server"
 	"atelier/server/auth"
 	"atelier/store"
@@ -32,6 +33,11 @@ type serveFlags struct {
 	logLevel, logFormat   string
 	verifierIdle, docIdle time.Duration
 	debugAddr             string
+	webhookURL            string
+	webhookSecret         string
+	rtcUDPPorts           string
+	rtcNATIPs             string
+	rtcLoopback           string
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
@@ -50,6 +56,11 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.DurationVar(&f.verifierIdle, "verifier-idle", 30*time.Second, "drop a document's automerge materialization after this long without writes")
 	fs.DurationVar(&f.docIdle, "doc-idle", 60*time.Second, "close a document after this long without peers")
 	fs.StringVar(&f.debugAddr, "debug-addr", "", "serve Go's pprof profiles on this (loopback) address")
+	fs.StringVar(&f.webhookURL, "webhook-url", os.Getenv("ATELIER_WEBHOOK_URL"), "POST review tasks' creations and updates as JSON to this URL (env ATELIER_WEBHOOK_URL)")
+	fs.StringVar(&f.webhookSecret, "webhook-secret", os.Getenv("ATELIER_WEBHOOK_SECRET"), "sign webhook bodies with HMAC-SHA256 (X-Atelier-Signature; env ATELIER_WEBHOOK_SECRET)")
+	fs.StringVar(&f.rtcUDPPorts, "rtc-udp-ports", "", "WebRTC UDP port range MIN-MAX for review streams (default: any)")
+	fs.StringVar(&f.rtcNATIPs, "rtc-nat-ips", "", "comma-separated public IPs to advertise instead of host addresses (a server behind 1:1 NAT)")
+	fs.StringVar(&f.rtcLoopback, "rtc-loopback", "auto", "offer loopback ICE candidates for review streams: true, false, or auto (when --addr is loopback)")
 	if err := fs.Parse(args); err != nil {
 		return nil, errUsage
 	}
@@ -93,7 +104,13 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	var srv *server.Server
 	hub := crdt.NewHub(st, log.With("component", "crdt"), crdt.Config{VerifierIdle: f.verifierIdle, DocIdle: f.docIdle,
 		OnCommit: func(doc store.DocID, ordinal int64) { srv.Committed(doc, ordinal) }})
-	srv = server.New(server.Config{MaxMessageBytes: f.maxMessageBytes, PeerID: peerID(), App: web.Handler()}, st, hub,
+	reviews := review.New(st, log.With("component", "review"), review.Config{
+		Webhook: review.WebhookConfig{URL: f.webhookURL, Secret: f.webhookSecret}})
+	rtc, err := mediaEngine(f, log)
+	if err != nil {
+		return err
+	}
+	srv = server.New(server.Config{MaxMessageBytes: f.maxMessageBytes, PeerID: peerID(), App: web.Handler(), Review: reviews, Media: rtc}, st, hub,
 		auth.NewAuthenticator([]byte(f.secret), local), log.With("component", "server"))
 	mode := "bearer tokens required"
 	if local {
@@ -109,6 +126,10 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Warn("the web editor was not built into this binary; / shows how to build it (make build)")
 	}
 	fmt.Fprintf(stderr, "atelier: listening on http://%s (%s; %s)\n", ln.Addr(), desc, mode)
+	if err := reviews.Run(context.WithoutCancel(ctx)); err != nil { // stopped by Close, after queued webhooks drain
+		return err
+	}
+	defer reviews.Close() // after the server: ends the review channels, drains webhooks
 	return serve(ctx, srv, hub, ln)
 }
 

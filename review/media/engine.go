@@ -47,6 +47,9 @@ type RoomOptions struct {
 	// order, from the data channel's goroutine; it should not block long
 	// (the review domain persists samples with it).
 	OnSample func(RoomID, ContextSample)
+	// OnPublisher, if set, is called with true when a publisher's
+	// connection is up and with false when its publication ends.
+	OnPublisher func(RoomID, bool)
 }
 
 // NewRoom returns an empty room: no publisher, no viewers. It starts

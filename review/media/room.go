@@ -139,7 +139,28 @@ func (r *Room) runPublisher(p *publisher) {
 		r.endPublication(p, "did not connect")
 		return
 	}
+	if f := r.opts.OnPublisher; f != nil {
+		f(r.id, true)
+	}
 	p.keyframes()
+}
+
+// Live reports whether a publisher is streaming (connected or connecting).
+func (r *Room) Live() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.pub != nil
+}
+
+// RequestKeyframe asks the publisher for a keyframe (throttled like
+// viewers' requests); nothing happens without a publisher.
+func (r *Room) RequestKeyframe() {
+	r.mu.Lock()
+	p := r.pub
+	r.mu.Unlock()
+	if p != nil {
+		p.requestKeyframe()
+	}
 }
 
 // Subscribe starts a WHEP session from an SDP offer and returns the answer,
@@ -289,6 +310,9 @@ func (r *Room) endPublication(p *publisher, reason string) {
 	r.viewers = map[ResourceID]*viewer{}
 	r.mu.Unlock()
 	r.log.Info("publisher left", "session", p.id, "reason", reason, "viewers", len(viewers))
+	if f := r.opts.OnPublisher; f != nil {
+		f(r.id, false)
+	}
 	p.end()
 	for _, v := range viewers {
 		v.end()

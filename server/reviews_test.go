@@ -1,0 +1,418 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"image"
+	"image/png"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/pion/webrtc/v4"
+
+	"atelier/review"
+	"atelier/review/media"
+	"atelier/review/whipclient"
+	"atelier/server"
+	"atelier/server/auth"
+)
+
+// loopbackRTC is the test network: loopback UDP over IPv4, no STUN.
+func loopbackRTC() media.Config {
+	return media.Config{
+		InterfaceFilter: func(n string) bool { return n == "lo" },
+		IncludeLoopback: true,
+		NetworkTypes:    []webrtc.NetworkType{webrtc.NetworkTypeUDP4},
+	}
+}
+
+// hookSink is a webhook receiver that keeps what it was sent.
+type hookSink struct {
+	mu       sync.Mutex
+	payloads []review.WebhookPayload
+	badSigs  int
+}
+
+func (h *hookSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if r.Header.Get(review.SignatureHeader) != review.Sign("hook-secret", body) {
+		h.badSigs++
+	}
+	var p review.WebhookPayload
+	if json.Unmarshal(body, &p) == nil {
+		h.payloads = append(h.payloads, p)
+	}
+}
+
+func (h *hookSink) events() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	for _, p := range h.payloads {
+		out = append(out, p.Event+" "+string(p.Task.Status))
+	}
+	return out
+}
+
+// reviewServer runs a server with the review service and media engine.
+type reviewServer struct {
+	*testServer
+	hooks *hookSink
+	svc   *review.Service
+}
+
+func startReviewServer(t *testing.T, open opener) *reviewServer {
+	t.Helper()
+	hooks := &hookSink{}
+	hookSrv := httptest.NewServer(hooks)
+	t.Cleanup(hookSrv.Close)
+	st := open(t)
+	log := slog.New(slog.DiscardHandler)
+	svc := review.New(st, log, review.Config{Webhook: review.WebhookConfig{URL: hookSrv.URL, Secret: "hook-secret", Backoff: 10 * time.Millisecond}})
+	if err := svc.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := media.NewEngine(loopbackRTC(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := serveStore(t, st, "s3cret", server.Config{Review: svc, Media: eng})
+	t.Cleanup(func() { ts.stop(); _ = svc.Close(); _ = st.Close() })
+	return &reviewServer{testServer: ts, hooks: hooks, svc: svc}
+}
+
+// call makes a JSON request and decodes the answer into out (if not nil),
+// failing unless the status is want.
+func (rs *reviewServer) call(t *testing.T, method, path, token string, body, out any, want int) {
+	t.Helper()
+	resp, b := rs.do(t, method, path, token, body)
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s: %s %s, want %d", method, path, resp.Status, b, want)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %v in %s", method, path, err, b)
+		}
+	}
+}
+
+type sessionResp struct {
+	ID    string               `json:"id"`
+	Role  string               `json:"role"`
+	Live  bool                 `json:"live"`
+	World string               `json:"world"`
+	State review.PlaybackState `json:"state"`
+}
+
+// The review edge end to end: roles, a publisher and a viewer over WHIP
+// and WHEP, a pause at the viewer's frame shared on the channel, an
+// annotation that takes the build's context and raises a task (webhook),
+// its frame image, exports, and bad input that stores nothing.
+func TestReviewSession(t *testing.T) { bothStores(t, testReviewSession) }
+
+func testReviewSession(t *testing.T, open opener) {
+	rs := startReviewServer(t, open)
+	ana, _ := rs.auth.Issue("ana", nil, auth.RoleEditor, time.Hour)
+	rita, _ := rs.auth.Issue("rita", nil, auth.RoleReviewer, time.Hour)
+	vic, _ := rs.auth.Issue("vic", nil, auth.RoleViewer, time.Hour)
+	w := rs.createWorld(t, ana, "Harbor")
+
+	var sess sessionResp
+	rs.call(t, http.MethodPost, "/api/reviews", ana, map[string]string{"title": "Dock pass", "world": w.ID, "build": "b7"}, &sess, http.StatusCreated)
+	if sess.Role != "driver" || len(sess.ID) < 22 || sess.Live {
+		t.Fatalf("created %+v", sess)
+	}
+	rs.call(t, http.MethodPost, "/api/reviews", vic, map[string]string{"title": "x"}, nil, http.StatusForbidden)
+	rs.call(t, http.MethodPost, "/api/reviews", "", map[string]string{"title": "x"}, nil, http.StatusUnauthorized)
+	base := "/api/reviews/" + sess.ID
+	for tok, role := range map[string]string{rita: "annotator", vic: "viewer"} {
+		var got sessionResp
+		rs.call(t, http.MethodGet, base, tok, nil, &got, http.StatusOK)
+		if got.Role != role {
+			t.Fatalf("joined as %q, want %q", got.Role, role)
+		}
+	}
+	rs.call(t, http.MethodGet, "/api/reviews/nope", ana, nil, nil, http.StatusNotFound)
+	rs.call(t, http.MethodPost, base+"/control", rita, review.Command{Action: review.ActionPause, MediaTime: 1}, nil, http.StatusForbidden)
+	rs.call(t, http.MethodPost, base+"/control", vic, review.Command{Action: review.ActionPause, MediaTime: 1}, nil, http.StatusForbidden)
+
+	channel := dialChannel(t, rs, base, rita)
+	if m := channel.next(t, "snapshot"); m.State == nil || m.State.Driver != "ana" {
+		t.Fatalf("snapshot %+v", m)
+	}
+
+	// vic may not publish; ana's build does, with its context.
+	rs.call(t, http.MethodPost, base+"/whip", vic, nil, nil, http.StatusForbidden)
+	stop := publishClip(t, rs.base+base+"/whip", ana, w.ID)
+	defer stop()
+	viewer := watchReview(t, rs.base+base+"/whep", vic)
+	waitUntil(t, 10*time.Second, "vic to receive 20 frames", func() bool { return viewer.frames.Load() >= 20 })
+	channel.next(t, "media")
+	var live sessionResp
+	rs.call(t, http.MethodGet, base, vic, nil, &live, http.StatusOK)
+	if !live.Live {
+		t.Fatal("the session is not live while ana publishes")
+	}
+
+	// ana pauses at the frame vic shows: the server finds its media time.
+	rtp := viewer.lastTS.Load()
+	var st review.PlaybackState
+	rs.call(t, http.MethodPost, base+"/control", ana, map[string]any{"action": "pause", "rtpTimestamp": rtp}, &st, http.StatusOK)
+	if !st.Paused || st.RTPTimestamp != rtp || st.MediaTime <= 0 {
+		t.Fatalf("paused state %+v for RTP %d", st, rtp)
+	}
+	if m := channel.next(t, "state"); m.State == nil || !m.State.Paused || m.State.RTPTimestamp != rtp {
+		t.Fatalf("channel state %+v", m.State)
+	}
+
+	// Bad input stores nothing; a good annotation takes the build's context.
+	shapes := []review.Shape{{Kind: review.ShapeRect, Points: []review.Point{{0.1, 0.1}, {0.4, 0.5}}}}
+	rs.call(t, http.MethodPost, base+"/annotations", rita, review.AnnotationInput{Shapes: shapes, Colour: "red"}, nil, http.StatusBadRequest)
+	rs.call(t, http.MethodPost, base+"/annotations", vic, review.AnnotationInput{Shapes: shapes, Colour: "#ff0000"}, nil, http.StatusForbidden)
+	var noted struct {
+		Annotation review.Annotation `json:"annotation"`
+		Task       *review.Task      `json:"task"`
+	}
+	in := review.AnnotationInput{Shapes: shapes, Colour: "#ff0000", Text: "crate floats", RTPTimestamp: &rtp, MediaTime: &st.MediaTime,
+		Task: &review.TaskInput{Title: "Fix floating crate", Priority: "high"}}
+	rs.call(t, http.MethodPost, base+"/annotations", rita, in, &noted, http.StatusCreated)
+	a := noted.Annotation
+	if noted.Task == nil || noted.Task.Title != "Fix floating crate" || a.Camera == nil || string(a.World) != w.ID || a.Tick == 0 {
+		t.Fatalf("annotation %+v, task %+v", a, noted.Task)
+	}
+	if !strings.HasPrefix(a.DeepLink, "/worlds/"+w.ID+"?camera=") {
+		t.Fatalf("deep link %q", a.DeepLink)
+	}
+	var list struct{ Annotations []review.Annotation }
+	rs.call(t, http.MethodGet, base+"/annotations", vic, nil, &list, http.StatusOK)
+	if len(list.Annotations) != 1 {
+		t.Fatalf("%d annotations after one good and two refused", len(list.Annotations))
+	}
+	channel.next(t, "annotation")
+
+	var img bytes.Buffer
+	if err := png.Encode(&img, image.NewRGBA(image.Rect(0, 0, 4, 3))); err != nil {
+		t.Fatal(err)
+	}
+	png := img.Bytes()
+	frame := base + "/annotations/" + string(a.ID) + "/frame"
+	resp, b := rs.raw(t, http.MethodPut, frame, vic, "image/png", png)
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("viewer's frame upload: %s %s", resp.Status, b)
+	}
+	if resp, b = rs.raw(t, http.MethodPut, frame, rita, "image/png", png); resp.StatusCode != http.StatusOK {
+		t.Fatalf("frame upload: %s %s", resp.Status, b)
+	}
+	if resp, b = rs.raw(t, http.MethodGet, frame, vic, "", nil); resp.StatusCode != 200 || !bytes.Equal(b, png) || resp.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("frame read: %s %q", resp.Status, resp.Header.Get("Content-Type"))
+	}
+
+	var task review.Task
+	rs.call(t, http.MethodPatch, "/api/tasks/"+string(noted.Task.ID), vic, map[string]string{"status": "done"}, nil, http.StatusForbidden)
+	rs.call(t, http.MethodPatch, "/api/tasks/"+string(noted.Task.ID), rita, map[string]string{"status": "done"}, &task, http.StatusOK)
+	waitUntil(t, 5*time.Second, "the webhook to hear of the task twice", func() bool { return len(rs.hooks.events()) == 2 })
+	if got := strings.Join(rs.hooks.events(), ", "); got != "task.created open, task.updated done" || rs.hooks.badSigs != 0 {
+		t.Fatalf("webhook got %q (%d bad signatures)", got, rs.hooks.badSigs)
+	}
+	var tasks struct{ Tasks []review.Task }
+	rs.call(t, http.MethodGet, "/api/tasks?session="+sess.ID, vic, nil, &tasks, http.StatusOK)
+	if len(tasks.Tasks) != 1 || tasks.Tasks[0].Status != "done" {
+		t.Fatalf("tasks %+v", tasks.Tasks)
+	}
+
+	resp, b = rs.raw(t, http.MethodGet, base+"/notes?format=csv", vic, "", nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(b), string(a.ID)) || !strings.Contains(string(b), "Fix floating crate") {
+		t.Fatalf("notes CSV: %s %s", resp.Status, b)
+	}
+	resp, b = rs.raw(t, http.MethodGet, base+"/events", vic, "", nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"pause"`) || !strings.Contains(string(b), `"annotate"`) {
+		t.Fatalf("events: %s %s", resp.Status, b)
+	}
+	rs.call(t, http.MethodGet, base+"/events?format=xml", vic, nil, nil, http.StatusBadRequest)
+}
+
+// raw makes a request with a raw body and returns the answer.
+func (rs *reviewServer) raw(t *testing.T, method, path, token, ctype string, body []byte) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, rs.base+path, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+// channelClient reads a session's channel.
+type channelClient struct {
+	msgs chan review.Message
+}
+
+func dialChannel(t *testing.T, rs *reviewServer, base, token string) *channelClient {
+	t.Helper()
+	url := "ws" + strings.TrimPrefix(rs.base, "http") + base + "/channel?token=" + token
+	conn, resp, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatalf("channel: %v (%v)", err, resp)
+	}
+	c := &channelClient{msgs: make(chan review.Message, 256)}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			_, b, err := conn.ReadMessage()
+			if err != nil {
+				return
+			}
+			var m review.Message
+			if json.Unmarshal(b, &m) == nil {
+				c.msgs <- m
+			}
+		}
+	}()
+	t.Cleanup(func() { _ = conn.Close(); <-done })
+	return c
+}
+
+// next returns the next message of type typ, skipping others.
+func (c *channelClient) next(t *testing.T, typ string) review.Message {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case m := <-c.msgs:
+			if m.Type == typ {
+				return m
+			}
+		case <-deadline:
+			t.Fatalf("no %q message on the channel within 10s", typ)
+		}
+	}
+}
+
+// publishClip publishes the VP8 test clip, looped, with context samples.
+func publishClip(t *testing.T, url, token, world string) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var tick atomic.Int64
+	go func() {
+		done <- whipclient.Publish(ctx, whipclient.PublishOptions{
+			URL: url, Token: token, Files: []string{"../review/testdata/clip-vp8.ivf"}, Loop: true, Network: loopbackRTC(),
+			Context: func(float64) (media.ContextSample, bool) {
+				return media.ContextSample{World: world, Build: "b7", Tick: tick.Add(1), Camera: &media.Camera{P: []float64{1, 2, 3}, Q: []float64{0, 0, 0, 1}}}, true
+			},
+		})
+	}()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+				t.Errorf("publish: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// rtcViewer is a pion WHEP viewer counting video frames.
+type rtcViewer struct {
+	pc     *webrtc.PeerConnection
+	frames atomic.Int64
+	lastTS atomic.Uint32
+	wg     sync.WaitGroup
+}
+
+func watchReview(t *testing.T, url, token string) *rtcViewer {
+	t.Helper()
+	api, err := media.NewAPI(loopbackRTC(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &rtcViewer{pc: pc}
+	t.Cleanup(func() { _ = pc.Close(); v.wg.Wait() })
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+		t.Fatal(err)
+	}
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		v.wg.Add(1)
+		defer v.wg.Done()
+		for {
+			pkt, _, err := tr.ReadRTP()
+			if err != nil {
+				return
+			}
+			if pkt.Timestamp != v.lastTS.Load() {
+				v.frames.Add(1)
+				v.lastTS.Store(pkt.Timestamp)
+			}
+		}
+	})
+	gathered := webrtc.GatheringCompletePromise(pc)
+	offer, err := pc.CreateOffer(nil)
+	if err == nil {
+		err = pc.SetLocalDescription(offer)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-gathered
+	var resp *http.Response
+	var answer []byte
+	waitUntil(t, 10*time.Second, "the WHEP offer to be answered", func() bool {
+		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(pc.LocalDescription().SDP))
+		req.Header.Set("Content-Type", "application/sdp")
+		req.Header.Set("Authorization", "Bearer "+token)
+		r, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Body.Close()
+		resp, answer = r, must(io.ReadAll(r.Body))
+		return r.StatusCode != http.StatusConflict // 409: no publisher yet
+	})
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("WHEP: %s %s", resp.Status, answer)
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(answer)}); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func must[T any](v T, _ error) T { return v }
+
+// waitUntil polls cond every 10ms until it holds or d passes.
+func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
