@@ -17,6 +17,8 @@ import { Designer, ROOT, ensureDir, launchBrowser, scriptPeer, startServer, unti
 const NODES = Number(process.env.NODES ?? 10_000);
 const EDITS = Number(process.env.EDITS ?? 30);
 const ORBIT_MS = Number(process.env.ORBIT_MS ?? 3000);
+/** ONLY=open (open + orbit) or ONLY=repaint runs one part. */
+const ONLY = process.env.ONLY ?? "";
 const SHOTS = ensureDir(join(ROOT, "web/e2e/screenshots"));
 
 const server = await startServer();
@@ -25,10 +27,12 @@ const designers = [];
 const results = {};
 try {
   console.log(`bench: server ${server.base}, Chromium ${browser.version()}`);
-  const big = await seedWorld(NODES);
-  results.open = await measureOpen(big);
-  results.orbit = await measureOrbit(big);
-  results.repaint = await measureRepaint();
+  if (ONLY !== "repaint") {
+    const big = await seedWorld(NODES);
+    results.open = await measureOpen(big);
+    results.orbit = await measureOrbit(big);
+  }
+  if (ONLY !== "open") results.repaint = await measureRepaint();
 } finally {
   for (const d of designers) await d.close();
   await browser.close().catch(() => {});
@@ -162,8 +166,8 @@ async function measureRepaint() {
   const world = await server.api("POST", "/api/worlds", { user: "alice", body: { name: "Bench repaint" } });
   const a = await designer("alice");
   const b = await designer("bob");
-  await a.openWorld(world.id, { route: false });
-  await b.openWorld(world.id, { route: false });
+  await a.openWorld(world.id, { route: false, before: logSockets });
+  await b.openWorld(world.id, { route: false, before: logSockets });
   const node = await a.addNode();
   await b.waitFor("bob to draw the node", (n) => window.__atelier.screenPosition(n), node);
   await b.eval((n) => {
@@ -182,17 +186,43 @@ async function measureRepaint() {
     await a.setField("t0", i % 2 === 0 ? i / 10 : -i / 10);
     const sent = await a.waitFor("alice's edit", (prev) => window.__atelier.lastLocalChangeAt() > prev && window.__atelier.lastLocalChangeAt(), latencies.at(-1)?.sent ?? 0);
     const seen = await b.waitFor("bob's repaint", (s) => window.__moves.find((t) => t >= s) ?? false, sent);
-    latencies.push({ sent, ms: seen - sent });
+    const out = await a.eval((s) => window.__ws.find((m) => m.out && m.t >= s)?.t ?? null, sent);
+    const arrived = await b.eval((s) => window.__ws.find((m) => !m.out && m.t >= s)?.t ?? null, sent);
+    const changed = await b.eval(() => window.__atelier.lastRemoteChangeAt());
+    const painted = await b.waitFor("bob's render of the change", (s) => window.__atelier.lastRepaintAt() >= s && window.__atelier.lastRepaintAt(), sent);
+    latencies.push({ sent, ms: seen - sent, out: out === null ? null : out - sent, arrived: arrived === null ? null : arrived - sent, changed: changed - sent, painted: painted - sent });
   }
   await b.eval(() => (window.__stopMoves = true));
   const arrival = await b.eval(() => window.__atelier.repaintDelays());
   await b.screenshot(join(SHOTS, "bench-repaint-bob.png"));
   return {
     edits: EDITS,
-    repaintMs: stats(latencies.map((l) => l.ms)),
+    renderedMs: stats(latencies.map((l) => l.painted)),
+    seenMs: stats(latencies.map((l) => l.ms)),
+    sentMs: stats(latencies.filter((l) => l.out !== null).map((l) => l.out)),
+    receivedMs: stats(latencies.filter((l) => l.arrived !== null).map((l) => l.arrived)),
+    remoteChangeMs: stats(latencies.map((l) => l.changed)),
     arrivalToRepaintMs: stats(arrival.slice(-EDITS)),
-    note: "repaintMs: alice's local change (Date.now) to the first frame where bob's page draws the node elsewhere; arrivalToRepaintMs: the change reaching bob's document to the frame that draws it; websockets not routed through Playwright",
+    note: "sentMs / receivedMs: alice's local change to her websocket sending the next message / bob's websocket receiving the next one (same clock, one machine); renderedMs: alice's local change (Date.now) to bob's viewport having rendered the frame with it (the page's own probe); seenMs: the same to the next animation frame of a separate loop polling the node's screen position (an upper bound, up to one frame later); arrivalToRepaintMs: the change reaching bob's document to the frame that draws it; websockets not routed through Playwright",
   };
+}
+
+/** Notes the time of every websocket message a page sends or receives (window.__ws). */
+async function logSockets(context) {
+  await context.addInitScript(() => {
+    window.__ws = [];
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener("message", () => window.__ws.push({ out: false, t: Date.now() }));
+      }
+      send(data) {
+        window.__ws.push({ out: true, t: Date.now() });
+        return super.send(data);
+      }
+    };
+  });
 }
 
 function stats(xs) {

@@ -19,7 +19,11 @@ export const BIN = join(ROOT, "bin/atelier");
 /** Chromium: Debian's package (.ci/setup installs it); CHROMIUM overrides. */
 export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 /** Headless; with --disable-gpu, WebGL falls back to SwiftShader (software). */
-export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"];
+export const CHROMIUM_ARGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
+  // WebRTC between pages and the server on loopback (review streams).
+  "--allow-loopback-in-peer-connection", "--use-fake-ui-for-media-stream", "--disable-features=WebRtcHideLocalIpsWithMdns",
+];
 /** The default bound on any single wait, in ms (E2E_TIMEOUT_MS overrides). */
 export const TIMEOUT_MS = Number(process.env.E2E_TIMEOUT_MS ?? 20_000);
 

@@ -311,6 +311,56 @@ export const scenarios = [
       check(Object.keys(scene.layers[0].tree.nodes).length === 1, "the server must not have taken the viewer's node");
     },
   },
+  {
+    name: "review (UI: WHIP publish page, WHEP watch, pause, draw, note): bob publishes a canvas, alice and carol watch, alice pauses both on one frame, draws a note; the task appears for both",
+    async run(t) {
+      const review = await t.server.api("POST", "/api/reviews", { user: "alice", body: { title: "E2E review" } });
+      const pub = await t.designer("bob").open(`/reviews/${review.id}/publish`, { route: false });
+      await pub.page.locator("button.publish-canvas-start").click();
+      await pub.waitFor("bob's page to publish", () => window.__publish?.state() === "publishing");
+      const a = await t.designer("alice").open(`/reviews/${review.id}`, { route: false });
+      const c = await t.designer("carol").open(`/reviews/${review.id}`, { route: false });
+      for (const d of [a, c]) {
+        const first = await d.waitFor(`${d.name}'s video to show frames`, () => (window.__review?.framesSeen() ?? 0) > 5 && window.__review.framesSeen());
+        await d.waitFor(`${d.name}'s frames to advance`, (n) => window.__review.framesSeen() > n + 10, first);
+      }
+      check((await a.eval(() => window.__review.role())) === "driver", "alice started the review: she drives");
+      check((await c.eval(() => window.__review.role())) === "annotator", "carol joins as annotator (local mode: every user may review)");
+
+      await a.page.locator("button.review-pause").click();
+      const held = await a.waitFor("alice to hold a frame", () => window.__review.held());
+      const carolHeld = await c.waitFor("carol to hold a frame", () => window.__review.held());
+      check(held.rtp === carolHeld.rtp, `alice holds RTP ${held.rtp}, carol ${carolHeld.rtp}: not the same frame`);
+      check(held.exact && carolHeld.exact, `both should hold the exact frame: ${JSON.stringify([held, carolHeld])}`);
+      const state = await c.eval(() => window.__review.state());
+      check(state.paused && state.rtpTimestamp === held.rtp && state.mediaTime > 0, `shared state ${JSON.stringify(state)}`);
+
+      const ink = a.page.locator(".review-ink");
+      const box = await ink.boundingBox();
+      await a.page.locator('button[data-tool="rect"]').click();
+      await a.page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.2);
+      await a.page.mouse.down();
+      await a.page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.6, { steps: 5 });
+      await a.page.mouse.up();
+      await a.page.locator('textarea[name="note"]').fill("The moving box clips the edge");
+      await a.page.locator('input[name="task-title"]').fill("Fix the clipping box");
+      await a.page.locator("button.save-annotation").click();
+      for (const d of [a, c]) {
+        await d.waitFor(`${d.name} to see the task`, () => window.__review.tasks().some((t) => t.title === "Fix the clipping box"));
+        await d.waitFor(`${d.name} to see the note on the timeline`, () => window.__review.annotations() === 1);
+      }
+      const notes = await t.server.api("GET", `/api/reviews/${review.id}/annotations`, { user: "e2e" });
+      const note = notes.annotations[0];
+      check(note.rtpTimestamp === held.rtp && note.shapes[0].kind === "rect" && note.text === "The moving box clips the edge", `stored note ${JSON.stringify(note)}`);
+      await until("the frame image to be uploaded", async () => {
+        const n = (await t.server.api("GET", `/api/reviews/${review.id}/annotations`, { user: "e2e" })).annotations[0];
+        return n.frameType === "image/jpeg";
+      });
+
+      await a.page.locator("button.review-pause").click(); // resume
+      await c.waitFor("carol to go back to live", () => window.__review.held() === null && !window.__review.state().paused);
+    },
+  },
 ];
 
 function sorted(o) {

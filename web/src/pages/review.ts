@@ -9,7 +9,7 @@ import { errorText, type Api, type Credentials } from "../api";
 import { h } from "../dom";
 import { ReviewChannel, type ChannelMessage } from "../review/channel";
 import { ReviewPanels } from "../review/panels";
-import { parseAnnotation, parseState, parseTask, ReviewApi, type Annotation, type PlaybackState, type Review, type Task, type WorldContext } from "../review/reviewapi";
+import { parseAnnotation, parseState, parseTask, ReviewApi, type Annotation, type PlaybackState, type Review, type Task } from "../review/reviewapi";
 import type { ShapeKind } from "../review/shapes";
 import { Stage } from "../review/stage";
 import { NoPublisher, watch, type MediaSession } from "../review/webrtc";
@@ -63,7 +63,8 @@ class ReviewPage {
   #heldInfo: { rtp: number; exact: boolean } | null = null;
   #annotations: Annotation[] = [];
   #tasks: Task[] = [];
-  #context: WorldContext | null = null;
+  /** The build's latest context sample (shown; the server attaches it to notes). */
+  #context: unknown = null;
   #channelUp = false;
   #media: MediaSession | null = null;
   #follow = true;
@@ -113,7 +114,19 @@ class ReviewPage {
     void this.#watch();
   }
 
+  #watching = false;
+
   async #watch(): Promise<void> {
+    if (this.#watching) return;
+    this.#watching = true;
+    try {
+      await this.#watchLoop();
+    } finally {
+      this.#watching = false;
+    }
+  }
+
+  async #watchLoop(): Promise<void> {
     for (;;) {
       try {
         this.#media = await watch(`/api/reviews/${encodeURIComponent(this.#review.id)}/whep`, this.#cred, (e) => {
@@ -144,10 +157,10 @@ class ReviewPage {
   #onMessage(m: ChannelMessage): void {
     try {
       switch (m.type) {
-        case "hello":
-          this.#annotations = (Array.isArray(m["annotations"]) ? m["annotations"] : []).map(parseAnnotation);
-          this.#tasks = (Array.isArray(m["tasks"]) ? m["tasks"] : []).map(parseTask);
+        case "snapshot":
+          // A (re)connect: the state now, then everything said before it.
           this.#applyState(parseState(m["state"]), true);
+          void this.#reload();
           break;
         case "state":
           this.#applyState(parseState(m["state"]), false);
@@ -157,19 +170,48 @@ class ReviewPage {
           break;
         case "task":
           this.#upsert(this.#tasks, parseTask(m["task"]));
+          this.#renderNotes();
           break;
         case "context":
-          this.#context = (m["sample"] as WorldContext | undefined) ?? null;
-          break;
-        case "event":
-          this.#panels.addEvent(m["event"]);
+          this.#context = m["sample"] ?? null;
           return;
+        case "media":
+          if (m["event"] === "live" && this.#media === null) void this.#watch();
+          break;
       }
     } catch (err) {
       this.#status.error(`review channel message "${m.type}"`, err);
     }
     this.#panels.render(this.#annotations, this.#tasks, this.#state);
     this.#renderBar();
+    this.#refreshEvents();
+  }
+
+  /** Reads the annotations and tasks said so far (after a snapshot). */
+  async #reload(): Promise<void> {
+    try {
+      const [annotations, tasks] = await Promise.all([this.#reviews.annotations(this.#review.id), this.#reviews.tasks({ session: this.#review.id })]);
+      for (const a of annotations) this.#upsert(this.#annotations, a);
+      for (const t of tasks) this.#upsert(this.#tasks, t);
+      this.#panels.render(this.#annotations, this.#tasks, this.#state);
+      this.#renderNotes();
+    } catch (err) {
+      this.#status.error("reading the review's notes", err);
+    }
+  }
+
+  #eventsDue = false;
+  /** Re-reads the event log, at most once per half second. */
+  #refreshEvents(): void {
+    if (this.#eventsDue) return;
+    this.#eventsDue = true;
+    setTimeout(() => {
+      this.#eventsDue = false;
+      this.#reviews.events(this.#review.id).then(
+        (evs) => this.#panels.showEvents(evs),
+        (err: unknown) => this.#status.error("reading the event log", err),
+      );
+    }, 500);
   }
 
   #upsert<T extends { id: string }>(list: T[], x: T): void {
@@ -277,13 +319,18 @@ class ReviewPage {
       return false;
     }
     try {
+      const shapes = this.#stage.draft.length > 0 ? this.#stage.draft : [{ kind: "text" as const, points: [[0.05, 0.05] as [number, number]] }];
+      if (this.#stage.draft.length === 0 && text.trim() === "") {
+        this.#status.error("note: draw on the frame or write something first");
+        return false;
+      }
       const { annotation } = await this.#reviews.annotate(this.#review.id, {
         mediaTime: this.#state.paused ? this.#state.mediaTime : at.mediaTime,
         rtpTimestamp: at.rtp,
         text,
-        shapes: this.#stage.draft,
-        context: this.#context,
-        task: taskId !== "" ? { id: taskId } : { title: taskTitle.trim() || text.trim().slice(0, 80) || "Review note" },
+        shapes,
+        colour: this.#stage.colour,
+        ...(taskId !== "" ? { attachTo: taskId } : { task: { title: taskTitle.trim() || text.trim().slice(0, 80) || "Review note" } }),
       });
       this.#stage.draft = [];
       this.#stage.redraw();
@@ -298,7 +345,7 @@ class ReviewPage {
   }
 
   #showAnnotation(a: Annotation): void {
-    this.#stage.shown = a.shapes;
+    this.#stage.shown = [{ shapes: a.shapes, colour: a.colour }];
     this.#stage.redraw();
   }
 }

@@ -4,7 +4,7 @@
 // the place it shows.
 
 import { h } from "../dom";
-import type { Annotation, PlaybackState, Task, TaskStatus } from "./reviewapi";
+import type { Annotation, PlaybackState, ReviewEvent, Task, TaskStatus } from "./reviewapi";
 
 /** What the panels ask of the page. */
 export interface PanelEvents {
@@ -53,7 +53,7 @@ export class ReviewPanels {
         h("span", { class: "time", text: `${a.mediaTime.toFixed(2)} s` }),
         ` ${a.author}: ${a.text} `,
         show,
-        a.editorLink !== "" ? h("a", { href: a.editorLink, class: "open-editor", text: "open in editor" }) : null,
+        a.deepLink !== "" ? h("a", { href: a.deepLink, class: "open-editor", text: "open in editor" }) : null,
       );
     });
     this.#timeline.replaceChildren(bar, h("ul", {}, ...items));
@@ -70,15 +70,17 @@ export class ReviewPanels {
       h("strong", { text: t.title }),
       ` ${t.priority}${t.assignee ? ` · ${t.assignee}` : ""} · ${t.annotations.length} note(s) `,
       sel,
-      t.editorLink !== "" ? h("a", { href: t.editorLink, class: "open-editor", text: "open in editor" }) : null,
+      t.deepLink !== "" ? h("a", { href: t.deepLink, class: "open-editor", text: "open in editor" }) : null,
     );
   }
 
-  /** Appends an event of the log (as the channel sent it). */
-  addEvent(e: unknown): void {
-    const o = (typeof e === "object" && e !== null ? e : {}) as Record<string, unknown>;
-    const t = typeof o["mediaTime"] === "number" ? `${o["mediaTime"].toFixed(2)} s` : "";
-    this.#log.append(h("li", { text: `${t} ${String(o["user"] ?? "")} ${String(o["kind"] ?? "")} ${String(o["detail"] ?? "")}` }));
-    while (this.#log.childElementCount > 500) this.#log.firstElementChild?.remove();
+  /** Shows the event log (the last 500 events). */
+  showEvents(events: readonly ReviewEvent[]): void {
+    this.#log.replaceChildren(
+      ...events.slice(-500).map((e) => {
+        const detail = Object.entries(e.detail).map(([k, v]) => `${k}=${v}`).join(" ");
+        return h("li", { class: `event event-${e.kind}`, text: `${e.mediaTime.toFixed(2)} s · ${e.user} ${e.kind} ${detail}` });
+      }),
+    );
   }
 }

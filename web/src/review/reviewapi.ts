@@ -26,7 +26,7 @@ export interface Pose {
   q: [number, number, number, number];
 }
 
-/** Where in the world a frame was: the publisher's side channel. */
+/** Where in the world a frame was: the build's side-channel sample. */
 export interface WorldContext {
   world: string;
   build: string;
@@ -46,24 +46,25 @@ export interface Review {
   /** The caller's role. */
   role: ReviewRole;
   state: PlaybackState;
+  /** A publisher is streaming. */
   live: boolean;
-  recording: string;
 }
 
 /** An annotation on a frame. */
-export interface Annotation {
+export interface Annotation extends WorldContext {
   id: string;
-  review: string;
+  session: string;
   author: string;
   createdAt: string;
   mediaTime: number;
   rtpTimestamp: number;
   text: string;
+  colour: string;
   shapes: Shape[];
-  context: WorldContext | null;
-  task: string;
-  hasFrame: boolean;
-  editorLink: string;
+  tasks: string[];
+  /** The uploaded frame's content type, "" before it arrives. */
+  frameType: string;
+  deepLink: string;
 }
 
 /** Task states. */
@@ -72,16 +73,17 @@ export type TaskStatus = "open" | "in-progress" | "done";
 /** A task made from annotations. */
 export interface Task {
   id: string;
+  session: string;
   title: string;
   status: TaskStatus;
   assignee: string;
   priority: string;
-  review: string;
   world: string;
   nodes: string[];
   annotations: string[];
-  editorLink: string;
+  deepLink: string;
   updatedAt: string;
+  version: number;
 }
 
 /** What a new annotation says, and the task it makes or joins. */
@@ -89,9 +91,11 @@ export interface AnnotationInput {
   mediaTime: number;
   rtpTimestamp: number;
   text: string;
+  colour: string;
   shapes: Shape[];
-  context?: WorldContext | null;
-  task?: { id: string } | { title: string; priority?: string; assignee?: string };
+  /** A new task made from the note, or attachTo an existing one. */
+  task?: { title: string; priority?: string; assignee?: string };
+  attachTo?: string;
 }
 
 /** The review client. */
@@ -114,7 +118,7 @@ export class ReviewApi {
   }
 
   /** Pause (at a frame), resume (live), seek (recordings) or hand the driver role over. */
-  async control(id: string, c: { action: "pause" | "resume" | "seek" | "handover"; mediaTime?: number; rtpTimestamp?: number; to?: string }): Promise<PlaybackState> {
+  async control(id: string, c: { action: "pause" | "resume" | "seek" | "handover"; mediaTime?: number; rtpTimestamp?: number; to?: string; ifVersion?: number }): Promise<PlaybackState> {
     return parseState(await this.#api.request("POST", `/api/reviews/${enc(id)}/control`, c));
   }
 
@@ -138,7 +142,7 @@ export class ReviewApi {
     if (!resp.ok) throw new ApiError("PUT", url, resp.status, (await resp.text()).slice(0, 200));
   }
 
-  async tasks(filter: { review?: string; status?: TaskStatus } = {}): Promise<Task[]> {
+  async tasks(filter: { session?: string; status?: TaskStatus } = {}): Promise<Task[]> {
     const q = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined) as Array<[string, string]>).toString();
     return list(await this.#api.request("GET", `/api/tasks${q ? `?${q}` : ""}`), "tasks").map(parseTask);
   }
@@ -148,17 +152,20 @@ export class ReviewApi {
   }
 
   async events(id: string): Promise<ReviewEvent[]> {
-    return list(await this.#api.request("GET", `/api/reviews/${enc(id)}/events`), "events").map(parseEvent);
+    const body = await this.#api.request("GET", `/api/reviews/${enc(id)}/events`);
+    if (!Array.isArray(body)) throw bad("events is not a list");
+    return body.map(parseEvent);
   }
 }
 
 /** An entry of a session's event log. */
 export interface ReviewEvent {
+  seq: number;
   kind: string;
   user: string;
   at: string;
   mediaTime: number;
-  detail: string;
+  detail: Record<string, string>;
 }
 
 const enc = encodeURIComponent;
@@ -214,33 +221,31 @@ export function parseReview(v: unknown): Review {
     id: str(v, "id", false), title: str(v, "title"), world: str(v, "world"), build: str(v, "build"),
     createdBy: str(v, "createdBy"), createdAt: str(v, "createdAt"),
     role: ROLES.has(role) ? (role as ReviewRole) : "viewer",
-    state: parseState(get(v, "state")), live: get(v, "live") === true, recording: str(v, "recording"),
+    state: parseState(get(v, "state")), live: get(v, "live") === true,
   };
 }
 
-function parseContext(v: unknown): WorldContext | null {
+function parseCamera(v: unknown): Pose | null {
   if (v == null) return null;
-  const cam = get(v, "camera");
-  const p = list(cam, "p");
-  const q = list(cam, "q");
-  const camera = p.length === 3 && q.length === 4 && [...p, ...q].every((x) => typeof x === "number") ? { p: p as Pose["p"], q: q as Pose["q"] } : null;
-  return { world: str(v, "world"), build: str(v, "build"), tick: num(v, "tick"), camera, nodes: strs(v, "nodes") };
+  const p = list(v, "p");
+  const q = list(v, "q");
+  return p.length === 3 && q.length === 4 && [...p, ...q].every((x) => typeof x === "number") ? { p: p as Pose["p"], q: q as Pose["q"] } : null;
 }
 
 /** Checks an annotation. */
 export function parseAnnotation(v: unknown): Annotation {
   const shapes = list(v, "shapes").map((s): Shape => ({
     kind: str(s, "kind") as Shape["kind"],
-    colour: str(s, "colour"),
     points: list(s, "points").map((p) => {
       if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== "number" || typeof p[1] !== "number") throw bad("a shape point is not [x, y]");
       return [p[0], p[1]];
     }),
   }));
   return {
-    id: str(v, "id", false), review: str(v, "review"), author: str(v, "author"), createdAt: str(v, "createdAt"),
-    mediaTime: num(v, "mediaTime"), rtpTimestamp: num(v, "rtpTimestamp"), text: str(v, "text"), shapes,
-    context: parseContext(get(v, "context")), task: str(v, "task"), hasFrame: get(v, "hasFrame") === true, editorLink: str(v, "editorLink"),
+    id: str(v, "id", false), session: str(v, "session"), author: str(v, "author"), createdAt: str(v, "createdAt"),
+    mediaTime: num(v, "mediaTime"), rtpTimestamp: num(v, "rtpTimestamp"), text: str(v, "text"), colour: str(v, "colour"), shapes,
+    world: str(v, "world"), build: str(v, "build"), tick: num(v, "tick"), camera: parseCamera(get(v, "camera")), nodes: strs(v, "nodes"),
+    tasks: strs(v, "tasks"), frameType: str(v, "frameType"), deepLink: str(v, "deepLink"),
   };
 }
 
@@ -249,12 +254,15 @@ export function parseTask(v: unknown): Task {
   const status = str(v, "status");
   if (!STATUSES.has(status)) throw bad(`task status "${status}"`);
   return {
-    id: str(v, "id", false), title: str(v, "title"), status: status as TaskStatus, assignee: str(v, "assignee"), priority: str(v, "priority"),
-    review: str(v, "review"), world: str(v, "world"), nodes: strs(v, "nodes"), annotations: strs(v, "annotations"),
-    editorLink: str(v, "editorLink"), updatedAt: str(v, "updatedAt"),
+    id: str(v, "id", false), session: str(v, "session"), title: str(v, "title"), status: status as TaskStatus, assignee: str(v, "assignee"),
+    priority: str(v, "priority"), world: str(v, "world"), nodes: strs(v, "nodes"), annotations: strs(v, "annotations"),
+    deepLink: str(v, "deepLink"), updatedAt: str(v, "updatedAt"), version: num(v, "version"),
   };
 }
 
 function parseEvent(v: unknown): ReviewEvent {
-  return { kind: str(v, "kind"), user: str(v, "user"), at: str(v, "at"), mediaTime: num(v, "mediaTime"), detail: str(v, "detail") };
+  const d = get(v, "detail");
+  const detail: Record<string, string> = {};
+  if (typeof d === "object" && d !== null) for (const [k, x] of Object.entries(d)) detail[k] = String(x);
+  return { seq: num(v, "seq"), kind: str(v, "kind"), user: str(v, "user"), at: str(v, "at"), mediaTime: num(v, "mediaTime"), detail };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_POINTS, normalize, shapeProblem, thin, type Shape } from "./shapes";
+import { colourProblem, MAX_POINTS, normalize, shapeProblem, thin, type Shape } from "./shapes";
 
 describe("shapes", () => {
   it("normalizes into the frame and clamps outside points", () => {
@@ -9,18 +9,22 @@ describe("shapes", () => {
   });
 
   it.each<[string, Shape, RegExp | ""]>([
-    ["a rect", { kind: "rect", points: [[0.1, 0.1], [0.5, 0.5]], colour: "#ff0000" }, ""],
-    ["a freehand", { kind: "freehand", points: [[0, 0], [1, 1], [0.5, 0.2]], colour: "#00FF00" }, ""],
-    ["a bad colour", { kind: "rect", points: [[0, 0], [1, 1]], colour: "red" }, /colour/],
-    ["an unknown kind", { kind: "star" as Shape["kind"], points: [[0, 0], [1, 1]], colour: "#000000" }, /unknown shape kind/],
-    ["an arrow of three points", { kind: "arrow", points: [[0, 0], [1, 1], [0, 1]], colour: "#000000" }, /2 points/],
-    ["a point out of the frame", { kind: "ellipse", points: [[0, 0], [1.5, 1]], colour: "#000000" }, /outside the frame/],
-    ["NaN", { kind: "ellipse", points: [[0, Number.NaN], [1, 1]], colour: "#000000" }, /outside the frame/],
-    ["a one-point stroke", { kind: "freehand", points: [[0, 0]], colour: "#000000" }, /2 to/],
+    ["a rect", { kind: "rect", points: [[0.1, 0.1], [0.5, 0.5]] }, ""],
+    ["a freehand", { kind: "freehand", points: [[0, 0], [1, 1], [0.5, 0.2]] }, ""],
+    ["an unknown kind", { kind: "star" as Shape["kind"], points: [[0, 0], [1, 1]] }, /unknown shape kind/],
+    ["an arrow of three points", { kind: "arrow", points: [[0, 0], [1, 1], [0, 1]] }, /2 points/],
+    ["a point out of the frame", { kind: "ellipse", points: [[0, 0], [1.5, 1]] }, /outside the frame/],
+    ["NaN", { kind: "ellipse", points: [[0, Number.NaN], [1, 1]] }, /outside the frame/],
+    ["a one-point stroke", { kind: "freehand", points: [[0, 0]] }, /2 to/],
   ])("checks %s", (_, s, want) => {
     const p = shapeProblem(s);
     if (want === "") expect(p).toBe("");
     else expect(p).toMatch(want);
+  });
+
+  it("checks colours", () => {
+    expect(colourProblem("#A0b0c0")).toBe("");
+    expect(colourProblem("red")).toMatch(/#rrggbb/);
   });
 
   it("thins a stroke: close points dropped, ends kept, at most the maximum", () => {

@@ -3,13 +3,18 @@
 // size each viewer shows it at. The checks mirror the server's
 // (review.Shape); drawing is shared by the live overlay and the timeline.
 
-/** The kinds of shape a reviewer can draw. */
-export type ShapeKind = "freehand" | "arrow" | "rect" | "ellipse";
+/** The kinds of shape a reviewer can draw ("text" anchors a note's text at a point). */
+export type ShapeKind = "freehand" | "arrow" | "rect" | "ellipse" | "text";
 
 /** One shape: a freehand path, or two points (from, to) for the others. */
 export interface Shape {
   kind: ShapeKind;
   points: Array<[number, number]>;
+}
+
+/** Shapes drawn in one colour (an annotation's). */
+export interface Ink {
+  shapes: Shape[];
   colour: string;
 }
 
@@ -18,12 +23,16 @@ export const MAX_POINTS = 2000;
 
 const COLOUR = /^#[0-9a-f]{6}$/i;
 
+/** Why a colour is not #rrggbb, or "" when it is. */
+export function colourProblem(c: string): string {
+  return COLOUR.test(c) ? "" : `colour "${c}" is not #rrggbb`;
+}
+
 /** Why a shape is not valid, or "" when it is. */
 export function shapeProblem(s: Shape): string {
-  if (!["freehand", "arrow", "rect", "ellipse"].includes(s.kind)) return `unknown shape kind "${s.kind}"`;
-  if (!COLOUR.test(s.colour)) return `colour "${s.colour}" is not #rrggbb`;
+  if (!["freehand", "arrow", "rect", "ellipse", "text"].includes(s.kind)) return `unknown shape kind "${s.kind}"`;
   const n = s.points.length;
-  if (s.kind === "freehand" ? n < 2 || n > MAX_POINTS : n !== 2) {
+  if (s.kind === "text" ? n !== 1 : s.kind === "freehand" ? n < 2 || n > MAX_POINTS : n !== 2) {
     return s.kind === "freehand" ? `a freehand stroke has 2 to ${MAX_POINTS} points, not ${n}` : `a ${s.kind} has 2 points, not ${n}`;
   }
   for (const [x, y] of s.points) {
@@ -60,18 +69,26 @@ export function thin(points: ReadonlyArray<[number, number]>, minStep = 0.002, m
   return Array.from({ length: max }, (_, i) => out[Math.round(i * step)]!);
 }
 
-/** Draws shapes on a 2D context of size w×h. */
-export function drawShapes(ctx: CanvasRenderingContext2D, shapes: readonly Shape[], w: number, h: number): void {
+/** Draws inks (shapes in a colour) on a 2D context of size w×h. */
+export function drawInks(ctx: CanvasRenderingContext2D, inks: readonly Ink[], w: number, h: number): void {
+  for (const ink of inks) drawShapes(ctx, ink.shapes, ink.colour, w, h);
+}
+
+/** Draws shapes in one colour on a 2D context of size w×h. */
+export function drawShapes(ctx: CanvasRenderingContext2D, shapes: readonly Shape[], colour: string, w: number, h: number): void {
   ctx.lineWidth = Math.max(2, Math.round(Math.min(w, h) / 200));
   ctx.lineCap = "round";
   ctx.lineJoin = "round";
+  ctx.strokeStyle = colour;
+  ctx.fillStyle = colour;
   for (const s of shapes) {
-    ctx.strokeStyle = s.colour;
-    ctx.fillStyle = s.colour;
     const pts = s.points.map(([x, y]) => [x * w, y * h] as const);
     const [a, b] = [pts[0]!, pts.at(-1)!];
     ctx.beginPath();
     switch (s.kind) {
+      case "text":
+        ctx.arc(a[0], a[1], ctx.lineWidth * 2, 0, 2 * Math.PI); // the note's anchor; its text is listed
+        break;
       case "freehand":
         ctx.moveTo(a[0], a[1]);
         for (const [x, y] of pts.slice(1)) ctx.lineTo(x, y);

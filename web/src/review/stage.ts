@@ -6,7 +6,7 @@
 
 import { h } from "../dom";
 import { FrameHold, type HeldFrame } from "./framehold";
-import { drawShapes, normalize, thin, type Shape, type ShapeKind } from "./shapes";
+import { drawInks, normalize, thin, type Ink, type Shape, type ShapeKind } from "./shapes";
 
 /** Frames kept for holding (about two seconds at 30 fps). */
 const KEPT_FRAMES = 60;
@@ -27,10 +27,10 @@ export class Stage {
   /** Frames presented since the page opened. */
   framesSeen = 0;
   current: CurrentFrame | null = null;
-  /** Shapes drawn and not yet saved. */
+  /** Shapes drawn (in colour) and not yet saved. */
   draft: Shape[] = [];
-  /** Shapes of annotations shown on the frame (from everyone). */
-  shown: Shape[] = [];
+  /** Annotations' shapes shown on the frame. */
+  shown: Ink[] = [];
   tool: ShapeKind = "freehand";
   colour = "#ff3b30";
   /** Whether drawing is allowed (annotators and the driver). */
@@ -96,7 +96,8 @@ export class Stage {
     const ctx = this.#ink.getContext("2d");
     if (ctx === null) return;
     ctx.clearRect(0, 0, w, hgt);
-    drawShapes(ctx, [...this.shown, ...this.draft, ...(this.#stroke ? [this.#draftShape(this.#stroke)] : [])], w, hgt);
+    const draft = [...this.draft, ...(this.#stroke ? [this.#draftShape(this.#stroke)] : [])];
+    drawInks(ctx, [...this.shown, { shapes: draft, colour: this.colour }], w, hgt);
   }
 
   #showHeld(f: HeldFrame<ImageBitmap>): void {
@@ -132,7 +133,7 @@ export class Stage {
 
   #draftShape(points: Array<[number, number]>): Shape {
     const pts = this.tool === "freehand" ? thin(points) : [points[0]!, points.at(-1)!];
-    return { kind: this.tool, points: pts.length >= 2 ? pts : [pts[0]!, pts[0]!], colour: this.colour };
+    return { kind: this.tool, points: pts.length >= 2 ? pts : [pts[0]!, pts[0]!] };
   }
 
   #watchPointer(): void {
