@@ -3,6 +3,7 @@
 //	atelier serve    run the server (SQLite under ./data by default)
 //	atelier token    print a bearer token for a user and world
 //	atelier loadgen  load-test a running server over websockets
+//	atelier publish  stream media files to a review session over WHIP
 //	atelier history, show, diff, restore, revert, blame, version, branch:
 //	                 clients of a running server's history API
 //
@@ -52,6 +53,7 @@ commands:
   revert    undo one change
   blame     which change last set each property of a node
   branch    create, list, preview or merge branches
+  publish   stream media files (.ivf, .h264, .ogg) to a review session over WHIP
 
 Run "atelier <command> -h" for a command's flags.
 `
@@ -84,6 +86,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runBlame(ctx, args[1:], stdout, stderr)
 	case "branch":
 		return runBranch(ctx, args[1:], stdout, stderr)
+	case "publish":
+		return runPublish(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
