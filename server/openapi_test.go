@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -26,7 +27,7 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 		t.Fatalf("openapi.json: %v", err)
 	}
 	rec := &routeRecorder{}
-	(&Server{}).routes(rec)
+	(&Server{media: &reviewMedia{}, log: slog.New(slog.DiscardHandler)}).routes(rec) // with review streams, as atelier serve runs
 	seen := map[string]bool{}
 	app := map[string]bool{}
 	for _, p := range appRoutes {

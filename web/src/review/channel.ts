@@ -1,7 +1,7 @@
 // The session's realtime channel: a websocket on which the server pushes
 // every change of the session (playback state, annotations, tasks, who is
 // here, the build's context) as JSON messages. On connect the server first
-// sends "hello" with the whole current state, so a reconnect resumes
+// sends "snapshot" with the shared state and who is here, so a reconnect resumes
 // exactly where the session is. Writes go over HTTP (reviewapi.ts); the
 // channel only listens. It reconnects with backoff until closed.
 
