@@ -77,6 +77,25 @@ func (s *Service) Session(ctx context.Context, id SessionID) (Session, error) {
 	return toSession(r), nil
 }
 
+// Sessions returns up to limit sessions, newest first (1 to 500).
+func (s *Service) Sessions(ctx context.Context, limit int) ([]Session, error) {
+	if err := s.open(); err != nil {
+		return nil, err
+	}
+	if limit < 1 || limit > 500 {
+		return nil, fmt.Errorf("list sessions: %w", invalid("limit", "%d is not between 1 and 500", limit))
+	}
+	rs, err := s.st.ListReviews(ctx, limit)
+	if err != nil {
+		return nil, storeErr("list sessions", err)
+	}
+	out := make([]Session, len(rs))
+	for i, r := range rs {
+		out[i] = toSession(r)
+	}
+	return out, nil
+}
+
 // worldExists returns ErrInvalid unless w is "" or an existing world.
 func (s *Service) worldExists(ctx context.Context, w store.WorldID) error {
 	if w == "" {

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"atelier/review"
@@ -43,6 +44,7 @@ type reviewJSON struct {
 
 func (s *Server) reviewRoutes(mux muxer) {
 	mux.HandleFunc("POST /api/reviews", s.authed(s.createReview))
+	mux.HandleFunc("GET /api/reviews", s.authed(s.listReviews))
 	mux.HandleFunc("GET /api/reviews/{id}", s.authed(s.getReview))
 	mux.HandleFunc("POST /api/reviews/{id}/control", s.authed(s.controlReview))
 	mux.HandleFunc("POST /api/reviews/{id}/annotations", s.authed(s.annotate))
@@ -140,6 +142,37 @@ func (s *Server) createReview(w http.ResponseWriter, r *http.Request, p auth.Pri
 	}
 	w.Header().Set("Location", "/api/reviews/"+string(sess.ID))
 	writeJSON(w, http.StatusCreated, s.reviewOut(sess, review.RoleDriver))
+}
+
+// listReviews handles GET /api/reviews[?limit=N]: the newest sessions the
+// caller may see (default 100).
+func (s *Server) listReviews(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if s.cfg.Review == nil {
+		s.writeError(w, ErrReviewsOff)
+		return
+	}
+	limit := 100
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			s.writeError(w, fmt.Errorf("%w: limit %q is not a number", ErrBadRequest, v))
+			return
+		}
+		limit = n
+	}
+	all, err := s.cfg.Review.Sessions(r.Context(), limit)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	out := make([]reviewJSON, 0, len(all))
+	for _, sess := range all {
+		if canSee(p, sess.World) {
+			role, _ := sess.State.Role(p.User)
+			out = append(out, s.reviewOut(sess, role))
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"reviews": out})
 }
 
 // getReview handles GET /api/reviews/{id}.

@@ -145,6 +145,12 @@ func testReviewSession(t *testing.T, open opener) {
 		}
 	}
 	rs.call(t, http.MethodGet, "/api/reviews/nope", ana, nil, nil, http.StatusNotFound)
+	var listed struct{ Reviews []sessionResp }
+	rs.call(t, http.MethodGet, "/api/reviews", vic, nil, &listed, http.StatusOK)
+	if len(listed.Reviews) != 1 || listed.Reviews[0].ID != sess.ID || listed.Reviews[0].Role != "viewer" {
+		t.Fatalf("listed %+v", listed.Reviews)
+	}
+	rs.call(t, http.MethodGet, "/api/reviews?limit=0", vic, nil, nil, http.StatusBadRequest)
 	rs.call(t, http.MethodPost, base+"/control", rita, review.Command{Action: review.ActionPause, MediaTime: 1}, nil, http.StatusForbidden)
 	rs.call(t, http.MethodPost, base+"/control", vic, review.Command{Action: review.ActionPause, MediaTime: 1}, nil, http.StatusForbidden)
 

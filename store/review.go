@@ -152,6 +152,8 @@ type ReviewStore interface {
 	// GetReview returns a review session with its current state, or
 	// ErrNotFound.
 	GetReview(ctx context.Context, id ReviewID) (Review, error)
+	// ListReviews returns up to limit review sessions, newest first.
+	ListReviews(ctx context.Context, limit int) ([]Review, error)
 	// UpdateReviewState replaces a review session's state with st, whose
 	// Version must be the stored one plus one (ErrConflict otherwise), and
 	// appends events. ErrNotFound if the review is unknown.

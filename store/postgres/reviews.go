@@ -41,6 +41,27 @@ func (s *Store) GetReview(ctx context.Context, id store.ReviewID) (store.Review,
 	return r, nil
 }
 
+// ListReviews implements store.Store.
+func (s *Store) ListReviews(ctx context.Context, limit int) ([]store.Review, error) {
+	rows, err := s.pool.Query(ctx, sqlstore.ListReviews, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list reviews: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Review
+	for rows.Next() {
+		var r store.Review
+		if err := sqlstore.ScanReview(rows, &r, &r.CreatedAt, &r.State.UpdatedAt); err != nil {
+			return nil, fmt.Errorf("list reviews: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list reviews: %w", err)
+	}
+	return out, nil
+}
+
 // UpdateReviewState implements store.Store: the conditional update and the
 // events go to the server in one batch inside one transaction. The update
 // takes the row's lock, so a concurrent writer of the same version waits

@@ -40,6 +40,27 @@ func (s *Store) GetReview(ctx context.Context, id store.ReviewID) (store.Review,
 	return r, nil
 }
 
+// ListReviews implements store.Store.
+func (s *Store) ListReviews(ctx context.Context, limit int) ([]store.Review, error) {
+	rows, err := s.r.QueryContext(ctx, sqlstore.ListReviews, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list reviews: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Review
+	for rows.Next() {
+		var r store.Review
+		if err := sqlstore.ScanReview(rows, &r, micros{&r.CreatedAt}, micros{&r.State.UpdatedAt}); err != nil {
+			return nil, fmt.Errorf("list reviews: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list reviews: %w", err)
+	}
+	return out, nil
+}
+
 // UpdateReviewState implements store.Store. The write transaction holds
 // the database's write lock, so the version it checks is the latest.
 func (s *Store) UpdateReviewState(ctx context.Context, id store.ReviewID, st store.ReviewState, events ...store.ReviewEvent) error {

@@ -205,3 +205,23 @@ func testConcurrentReviewState(t *testing.T, s store.Store) {
 		t.Fatalf("version %d, %d events, %d wins; want %d each", got.State.Version, len(events), wins, writers*rounds)
 	}
 }
+
+// ListReviews returns sessions newest first, at most limit.
+func testListReviews(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	var made []store.Review
+	for i := range 3 {
+		r := newReview("")
+		r.CreatedAt = t0.Add(time.Duration(i) * time.Minute)
+		checkErr(t, s.CreateReview(ctx, r), nil)
+		made = append(made, r)
+	}
+	got, err := s.ListReviews(ctx, 2)
+	checkErr(t, err, nil)
+	if len(got) != 2 || !reflect.DeepEqual(got[0], wantReview(made[2])) || !reflect.DeepEqual(got[1], wantReview(made[1])) {
+		t.Fatalf("ListReviews(2) = %+v, want the two newest, newest first", got)
+	}
+	if all, err := s.ListReviews(ctx, 10); err != nil || len(all) != 3 {
+		t.Fatalf("ListReviews(10) = %d reviews, %v; want 3", len(all), err)
+	}
+}

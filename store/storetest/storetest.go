@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentAppendsSameDoc", testConcurrentSameDoc},
 		{"LargeDocument", testLargeDocument},
 		{"ReviewRoundTrip", testReviewRoundTrip},
+		{"ListReviews", testListReviews},
 		{"ReviewState", testReviewState},
 		{"ConcurrentReviewState", testConcurrentReviewState},
 		{"Annotations", testAnnotations},

@@ -34,6 +34,8 @@ const (
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`
 	// SelectReview reads one review row by id.
 	SelectReview = `SELECT ` + selectReviewCols + ` FROM reviews WHERE id = $1`
+	// ListReviews selects up to $1 review sessions, newest first.
+	ListReviews = `SELECT ` + selectReviewCols + ` FROM reviews ORDER BY created_at DESC, id LIMIT $1`
 	// UpdateReviewState replaces review $1's state if its stored version is
 	// $2 - 1: $2 version, $3 paused, $4 live, $5 media time, $6 RTP
 	// timestamp, $7 driver, $8 members, $9 time, $10 user.
