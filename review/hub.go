@@ -32,6 +32,9 @@ const (
 	// MessageMedia says a publisher started (Event "live") or stopped
 	// ("ended") streaming to the session.
 	MessageMedia = "media"
+	// MessagePlayback is a recording's playback state (Recording,
+	// Playback): playing or paused, media time, frame, RTP timestamp.
+	MessagePlayback = "playback"
 )
 
 // Message is what a Hub sends a subscriber, as JSON; Type says which
@@ -45,6 +48,8 @@ type Message struct {
 	Annotation *Annotation    `json:"annotation,omitempty"`
 	Task       *Task          `json:"task,omitempty"`
 	Sample     any            `json:"sample,omitempty"`
+	Recording  string         `json:"recording,omitempty"`
+	Playback   any            `json:"playback,omitempty"`
 }
 
 // Hub fans each session's changes out to its subscribers. Every subscriber
@@ -225,6 +230,12 @@ func (h *Hub) PublishMedia(id SessionID, live bool) {
 		ev = "live"
 	}
 	h.publish(id, Message{Type: MessageMedia, Event: ev})
+}
+
+// PublishPlayback sends a session's subscribers the playback state of
+// one of its recordings.
+func (h *Hub) PublishPlayback(id SessionID, recording string, state any) {
+	h.publish(id, Message{Type: MessagePlayback, Recording: recording, Playback: state})
 }
 
 // publish sends m to a session's subscribers.

@@ -8,6 +8,7 @@ import (
 
 	"atelier/crdt"
 	"atelier/review"
+	"atelier/review/recording"
 	"atelier/scene"
 	"atelier/server/auth"
 	"atelier/server/wire"
@@ -93,6 +94,13 @@ var errorMap = []struct {
 	{review.ErrSlowSubscriber, http.StatusTooManyRequests, CloseSlowDown},
 	{review.ErrClosed, http.StatusServiceUnavailable, websocket.CloseGoingAway},
 	{ErrReviewsOff, http.StatusNotFound, CloseBadMessage},
+	{recording.ErrNotFound, http.StatusNotFound, CloseBadMessage},
+	{recording.ErrViewerNotFound, http.StatusNotFound, CloseBadMessage},
+	{recording.ErrBadOffer, http.StatusBadRequest, CloseBadMessage},
+	{recording.ErrNegativeSeek, http.StatusBadRequest, CloseBadMessage},
+	{recording.ErrUnsupportedCodec, http.StatusUnprocessableEntity, CloseBadMessage},
+	{recording.ErrGatherTimeout, http.StatusServiceUnavailable, websocket.CloseTryAgainLater},
+	{recording.ErrClosed, http.StatusServiceUnavailable, websocket.CloseGoingAway},
 }
 
 // statusOf returns the HTTP status for err (500 when unknown).

@@ -30,6 +30,8 @@ type reviewMedia struct {
 	eng *media.Engine
 	svc *review.Service
 	log *slog.Logger
+	// recs records publications (nil: none); set before any room is made.
+	recs *recordings
 
 	mu     sync.Mutex
 	rooms  map[review.SessionID]*media.Room
@@ -59,7 +61,11 @@ func (m *reviewMedia) room(ctx context.Context, id media.RoomID) (*media.Room, e
 		return nil, review.ErrClosed
 	}
 	if r = m.rooms[sid]; r == nil {
-		r = m.eng.NewRoom(id, media.RoomOptions{OnSample: m.sample, OnPublisher: m.publisher})
+		opts := media.RoomOptions{OnSample: m.sample, OnPublisher: m.publisher}
+		if m.recs != nil {
+			opts.OnTrack = m.recs.track
+		}
+		r = m.eng.NewRoom(id, opts)
 		m.rooms[sid] = r
 	}
 	return r, nil
@@ -77,6 +83,9 @@ func (m *reviewMedia) existing(id review.SessionID) *media.Room {
 
 func (m *reviewMedia) sample(id media.RoomID, c media.ContextSample) {
 	sid := review.SessionID(id)
+	if m.recs != nil {
+		m.recs.sample(sid, c)
+	}
 	now := time.Now()
 	m.mu.Lock()
 	due := now.Sub(m.sent[sid]) >= contextEvery

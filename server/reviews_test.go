@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,6 +23,7 @@ import (
 
 	"atelier/review"
 	"atelier/review/media"
+	"atelier/review/recording"
 	"atelier/review/whipclient"
 	"atelier/server"
 	"atelier/server/auth"
@@ -88,7 +90,9 @@ func startReviewServer(t *testing.T, open opener) *reviewServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := serveStore(t, st, "s3cret", server.Config{Review: svc, Media: eng})
+	net := loopbackRTC()
+	ts := serveStore(t, st, "s3cret", server.Config{Review: svc, Media: eng, RecordingsDir: t.TempDir(),
+		Playback: recording.Config{InterfaceFilter: net.InterfaceFilter, IncludeLoopback: true, NetworkTypes: net.NetworkTypes}})
 	t.Cleanup(func() { ts.stop(); _ = svc.Close(); _ = st.Close() })
 	return &reviewServer{testServer: ts, hooks: hooks, svc: svc}
 }
@@ -304,6 +308,9 @@ func (c *channelClient) next(t *testing.T, typ string) review.Message {
 	for {
 		select {
 		case m := <-c.msgs:
+			if os.Getenv("CHANNEL_DEBUG") != "" {
+				t.Logf("channel: %+v", m)
+			}
 			if m.Type == typ {
 				return m
 			}
@@ -315,13 +322,18 @@ func (c *channelClient) next(t *testing.T, typ string) review.Message {
 
 // publishClip publishes the VP8 test clip, looped, with context samples.
 func publishClip(t *testing.T, url, token, world string) (stop func()) {
+	return publishClipOnce(t, url, token, world, true)
+}
+
+// publishClipOnce publishes the VP8 test clip (looped or once).
+func publishClipOnce(t *testing.T, url, token, world string, loop bool) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	var tick atomic.Int64
 	go func() {
 		done <- whipclient.Publish(ctx, whipclient.PublishOptions{
-			URL: url, Token: token, Files: []string{"../review/testdata/clip-vp8.ivf"}, Loop: true, Network: loopbackRTC(),
+			URL: url, Token: token, Files: []string{"../review/testdata/clip-vp8.ivf"}, Loop: loop, Network: loopbackRTC(),
 			Context: func(float64) (media.ContextSample, bool) {
 				return media.ContextSample{World: world, Build: "b7", Tick: tick.Add(1), Camera: &media.Camera{P: []float64{1, 2, 3}, Q: []float64{0, 0, 0, 1}}}, true
 			},
@@ -410,6 +422,67 @@ func watchReview(t *testing.T, url, token string) *rtcViewer {
 }
 
 func must[T any](v T, _ error) T { return v }
+
+// A publication is recorded; the recording plays to a group over WHEP,
+// and the session driver's seek and pause apply to every viewer.
+func TestReviewRecording(t *testing.T) {
+	rs := startReviewServer(t, openSQLite)
+	ana, _ := rs.auth.Issue("ana", nil, auth.RoleEditor, time.Hour)
+	vic, _ := rs.auth.Issue("vic", nil, auth.RoleViewer, time.Hour)
+	var sess sessionResp
+	rs.call(t, http.MethodPost, "/api/reviews", ana, map[string]string{"title": "Recorded"}, &sess, http.StatusCreated)
+	base := "/api/reviews/" + sess.ID
+	channel := dialChannel(t, rs, base, vic)
+	channel.next(t, "snapshot")
+
+	stop := publishClipOnce(t, rs.base+base+"/whip", ana, "", false) // the 2 s clip, once
+	if m := channel.next(t, "media"); m.Event != "live" {
+		t.Fatalf("media message %+v, want live", m)
+	}
+	if m := channel.next(t, "media"); m.Event != "ended" { // the clip played to its end
+		t.Fatalf("media message %+v, want ended", m)
+	}
+	stop()
+	type recJSON struct {
+		ID        string
+		Duration  float64
+		Frames    int
+		Keyframes []float64
+	}
+	var list struct{ Recordings []recJSON }
+	waitUntil(t, 10*time.Second, "the recording to be listed", func() bool {
+		rs.call(t, http.MethodGet, base+"/recordings", vic, nil, &list, http.StatusOK)
+		return len(list.Recordings) == 1
+	})
+	rec := list.Recordings[0]
+	if rec.Frames < 30 || rec.Frames > 60 || rec.Duration <= 0.9 || len(rec.Keyframes) == 0 || rec.Keyframes[0] != 0 {
+		t.Fatalf("recording %+v: want 30–60 frames of the 2 s clip from a keyframe", rec)
+	}
+	dir := "/api/recordings/" + rec.ID
+	viewers := []*rtcViewer{watchReview(t, rs.base+dir+"/whep", vic), watchReview(t, rs.base+dir+"/whep", ana)}
+	rs.call(t, http.MethodPost, dir+"/control", vic, map[string]any{"action": "play"}, nil, http.StatusForbidden)
+	rs.call(t, http.MethodPost, dir+"/control", ana, map[string]any{"action": "rewind"}, nil, http.StatusBadRequest)
+	var st recording.PlayerState
+	rs.call(t, http.MethodPost, dir+"/control", ana, map[string]any{"action": "play"}, &st, http.StatusOK)
+	waitUntil(t, 10*time.Second, "both viewers to receive 10 frames", func() bool {
+		return viewers[0].frames.Load() >= 10 && viewers[1].frames.Load() >= 10
+	})
+	rs.call(t, http.MethodPost, dir+"/control", ana, map[string]any{"action": "pause"}, &st, http.StatusOK)
+	waitUntil(t, 5*time.Second, "both viewers to hold the paused frame", func() bool {
+		return viewers[0].lastTS.Load() == st.RTPTimestamp && viewers[1].lastTS.Load() == st.RTPTimestamp
+	})
+	rs.call(t, http.MethodPost, dir+"/control", ana, map[string]any{"action": "seek", "mediaTime": 99}, &st, http.StatusOK)
+	if st.MediaTime > rec.Duration || st.Playing {
+		t.Fatalf("seek past the end: %+v", st)
+	}
+	waitUntil(t, 5*time.Second, "both viewers to show the frame sought to", func() bool {
+		return viewers[0].lastTS.Load() == st.RTPTimestamp && viewers[1].lastTS.Load() == st.RTPTimestamp
+	})
+	if m := channel.next(t, "playback"); m.Recording != rec.ID {
+		t.Fatalf("playback message %+v", m)
+	}
+	rs.call(t, http.MethodGet, "/api/recordings/nope", vic, nil, nil, http.StatusNotFound)
+}
 
 // waitUntil polls cond every 10ms until it holds or d passes.
 func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {

@@ -20,6 +20,7 @@ import (
 	"atelier/crdt"
 	"atelier/review"
 	"atelier/review/media"
+	"atelier/review/recording"
 	"atelier/server/auth"
 	"atelier/server/wire"
 	"atelier/store"
@@ -62,6 +63,12 @@ type Config struct {
 	// Media streams review sessions (WHIP and WHEP under
 	// /api/reviews/{id}); it needs Review. Nil serves no streams.
 	Media *media.Engine
+	// RecordingsDir is where every publication to a review session is
+	// recorded (with Media); "" records nothing.
+	RecordingsDir string
+	// Playback tunes the WebRTC of recordings played back (the network
+	// settings of Media's engine, in recording's terms).
+	Playback recording.Config
 }
 
 func (c Config) withDefaults() Config {
@@ -109,6 +116,7 @@ type Server struct {
 	indexer   *touchIndexer
 	layers    *layerCache
 	media     *reviewMedia // nil without Config.Media
+	recs      *recordings  // nil without Config.RecordingsDir
 
 	mu       sync.Mutex
 	sessions map[wire.PeerID]*session
@@ -136,6 +144,10 @@ func New(cfg Config, st store.Store, hub *crdt.Hub, a *auth.Authenticator, log *
 	s.layers = newLayerCache(st, hub)
 	if cfg.Media != nil && cfg.Review != nil {
 		s.media = newReviewMedia(cfg.Media, cfg.Review, log.With("component", "media"))
+		if cfg.RecordingsDir != "" {
+			s.recs = newRecordings(cfg.RecordingsDir, cfg.Review, cfg.Playback, s.media.existing, log.With("component", "recordings"))
+			s.media.recs = s.recs
+		}
 	}
 	return s
 }
@@ -194,6 +206,7 @@ func (s *Server) routes(mux muxer) {
 	mux.HandleFunc("GET /api/openapi.json", serveOpenAPI)
 	s.reviewRoutes(mux)
 	s.mediaRoutes(mux)
+	s.recordingRoutes(mux)
 	app := s.cfg.App
 	if app == nil {
 		app = http.HandlerFunc(s.index)
@@ -233,6 +246,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.closeAll()
 	if s.media != nil {
 		s.media.Close() // publishers and viewers end; channels end when the review service closes
+	}
+	if s.recs != nil {
+		s.recs.Close() // after the publishers: the recordings are complete
 	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil

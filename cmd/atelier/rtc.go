@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"atelier/review/media"
+	"atelier/review/recording"
 )
 
 // mediaEngine builds the WebRTC engine of review streams from the serve flags.
@@ -38,4 +39,14 @@ func mediaEngine(f *serveFlags, log *slog.Logger) (*media.Engine, error) {
 		return nil, fmt.Errorf("serve: review streams: %w", err)
 	}
 	return eng, nil
+}
+
+// playbackConfig gives recordings' playback the network settings of the
+// live streams.
+func playbackConfig(eng *media.Engine) recording.Config {
+	c := eng.Config()
+	return recording.Config{
+		ICEServers: c.ICEServers, InterfaceFilter: c.InterfaceFilter, IncludeLoopback: c.IncludeLoopback,
+		NetworkTypes: c.NetworkTypes, UDPPortMin: c.UDPPortMin, UDPPortMax: c.UDPPortMax,
+	}
 }

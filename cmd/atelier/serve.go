@@ -110,7 +110,8 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv = server.New(server.Config{MaxMessageBytes: f.maxMessageBytes, PeerID: peerID(), App: web.Handler(), Review: reviews, Media: rtc}, st, hub,
+	srv = server.New(server.Config{MaxMessageBytes: f.maxMessageBytes, PeerID: peerID(), App: web.Handler(), Review: reviews, Media: rtc,
+		RecordingsDir: filepath.Join(f.data, "recordings"), Playback: playbackConfig(rtc)}, st, hub,
 		auth.NewAuthenticator([]byte(f.secret), local), log.With("component", "server"))
 	mode := "bearer tokens required"
 	if local {

@@ -2,6 +2,7 @@ package media
 
 import (
 	"crypto/rand"
+	"github.com/pion/rtp"
 	"log/slog"
 
 	"github.com/pion/webrtc/v4"
@@ -50,6 +51,32 @@ type RoomOptions struct {
 	// OnPublisher, if set, is called with true when a publisher's
 	// connection is up and with false when its publication ends.
 	OnPublisher func(RoomID, bool)
+	// OnTrack, if set, is called when a publisher's track starts being
+	// forwarded; the sink it returns (nil for none) is given a copy of
+	// every packet forwarded, on the track's goroutine (it must not block
+	// for long: a recorder writing to a local disk), and is told when the
+	// track ends.
+	OnTrack func(RoomID, TrackInfo) PacketSink
+}
+
+// TrackInfo describes a published track.
+type TrackInfo struct {
+	// Kind is "video" or "audio".
+	Kind string
+	// MimeType is the codec, e.g. "video/VP8".
+	MimeType string
+	// ClockRate is the RTP clock rate.
+	ClockRate uint32
+	// Channels is the audio channel count (0 for video).
+	Channels uint16
+}
+
+// PacketSink receives a copy of a forwarded track's packets.
+type PacketSink interface {
+	// WriteRTP takes a packet the sink may keep; an error stops the feed.
+	WriteRTP(*rtp.Packet) error
+	// End says the track ended.
+	End()
 }
 
 // NewRoom returns an empty room: no publisher, no viewers. It starts

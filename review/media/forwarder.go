@@ -51,6 +51,7 @@ type forwarder struct {
 	clock    *clock // nil for audio
 	log      *slog.Logger
 	packets  atomic.Uint64
+	sink     PacketSink // set before run; nil: none
 
 	mu    sync.Mutex
 	sinks []*viewer // copy-on-write: forward iterates a snapshot
@@ -85,6 +86,9 @@ func (f *forwarder) run(track *webrtc.TrackRemote) {
 		f.log.Warn("publisher sends another codec than it negotiated; not forwarded", "sent", c.MimeType)
 		return
 	}
+	if f.sink != nil {
+		defer f.sink.End()
+	}
 	for {
 		pkt, _, err := track.ReadRTP()
 		if err != nil {
@@ -94,12 +98,26 @@ func (f *forwarder) run(track *webrtc.TrackRemote) {
 	}
 }
 
+// tap gives the sink its copy of pkt (viewers' writers change theirs); a
+// sink that fails is dropped and logged.
+func (f *forwarder) tap(pkt *rtp.Packet) {
+	if f.sink == nil {
+		return
+	}
+	if err := f.sink.WriteRTP(pkt.Clone()); err != nil {
+		f.log.Warn("packet sink failed; no more packets for it", "err", err)
+		f.sink.End()
+		f.sink = nil
+	}
+}
+
 // forward hands pkt to every viewer. Header extensions are the
 // publisher's, negotiated with ids viewers do not share, so they are
 // dropped; the viewer's own interceptors add theirs.
 func (f *forwarder) forward(pkt *rtp.Packet) {
 	pkt.Header.Extension = false
 	pkt.Header.Extensions = nil
+	f.tap(pkt) // before viewers' goroutines see pkt
 	f.packets.Add(1)
 	if f.clock != nil {
 		f.clock.advance(pkt.Timestamp, time.Now())

@@ -28,6 +28,9 @@ func (r *Room) negotiatePublisher(ctx context.Context, offer string) (*publisher
 	})
 	pc.OnTrack(func(t *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 		if f := p.forwarderFor(t, recv); f != nil {
+			if hook := r.opts.OnTrack; hook != nil {
+				f.sink = hook(r.id, TrackInfo{Kind: f.kind.String(), MimeType: f.codec.MimeType, ClockRate: f.codec.ClockRate, Channels: f.codec.Channels})
+			}
 			r.spawn(func() { f.run(t) })
 		}
 	})

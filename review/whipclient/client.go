@@ -297,12 +297,11 @@ func (p *publication) send(ctx context.Context, cancel context.CancelCauseFunc) 
 		}()
 	}
 	sctx, stopSamples := context.WithCancel(ctx)
-	if p.dc != nil {
-		wg.Add(1)
-		go func() { defer wg.Done(); p.sendSamples(sctx) }()
-	}
-	wg.Wait() // the tracks end first when they end by themselves
+	samplesDone := make(chan struct{})
+	go func() { defer close(samplesDone); p.sendSamples(sctx) }()
+	wg.Wait() // the tracks end by themselves (files played) or with ctx
 	stopSamples()
+	<-samplesDone
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}

@@ -46,8 +46,10 @@ func TestPublishToTheEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	start := time.Now()
+	// With context samples too: their sender must stop when the file ends.
 	err = whipclient.Publish(ctx, whipclient.PublishOptions{
 		URL: srv.URL + "/r/x/whip", Files: []string{"../testdata/clip.ogg"}, Network: loopback(),
+		Context: func(float64) (media.ContextSample, bool) { return media.ContextSample{Build: "b"}, true },
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -54,6 +54,9 @@ func (t *track) pace(ctx context.Context, loop bool) error {
 // channel is open, stamped with the media time of the first track (the
 // video, if the files have one).
 func (p *publication) sendSamples(ctx context.Context) {
+	if p.dc == nil {
+		return
+	}
 	select {
 	case <-ctx.Done():
 		return

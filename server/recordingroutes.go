@@ -1,0 +1,173 @@
+package server
+
+// The recordings API: a session's recordings, one recording, and group
+// playback over WHEP with the session driver's play, pause and seek.
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+
+	"atelier/review"
+	"atelier/review/recording"
+	"atelier/server/auth"
+)
+
+// maxSDPBytes bounds a WHEP offer.
+const maxSDPBytes = 64 << 10
+
+// ErrNoRecordings means the server keeps no recordings.
+var ErrNoRecordings = fmt.Errorf("%w: this server keeps no recordings", review.ErrNotFound)
+
+func (s *Server) recordingRoutes(mux muxer) {
+	mux.HandleFunc("GET /api/reviews/{id}/recordings", s.authed(s.listRecordings))
+	mux.HandleFunc("GET /api/recordings/{rec}", s.authed(s.getRecording))
+	mux.HandleFunc("POST /api/recordings/{rec}/whep", s.authed(s.watchRecording))
+	mux.HandleFunc("DELETE /api/recordings/{rec}/whep/{viewer}", s.authed(s.leaveRecording))
+	mux.HandleFunc("POST /api/recordings/{rec}/control", s.authed(s.controlRecording))
+}
+
+// listRecordings handles GET /api/reviews/{id}/recordings.
+func (s *Server) listRecordings(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	sess, err := s.session(r, p)
+	if err == nil && s.recs == nil {
+		err = ErrNoRecordings
+	}
+	var list []recordingJSON
+	if err == nil {
+		list, err = s.recs.list(sess.ID)
+	}
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"recordings": list})
+}
+
+// recordingOf opens the recording in the path and checks p may see its session.
+func (s *Server) recordingOf(r *http.Request, p auth.Principal) (recordingMeta, *recording.Recording, review.Session, error) {
+	if s.recs == nil {
+		return recordingMeta{}, nil, review.Session{}, ErrNoRecordings
+	}
+	meta, rec, err := s.recs.open(recording.ID(r.PathValue("rec")))
+	if err != nil {
+		return meta, nil, review.Session{}, err
+	}
+	r.SetPathValue("id", string(meta.Session))
+	sess, err := s.session(r, p)
+	return meta, rec, sess, err
+}
+
+// getRecording handles GET /api/recordings/{rec}: the recording and, when
+// it is being played, the playback state.
+func (s *Server) getRecording(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	meta, rec, _, err := s.recordingOf(r, p)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	out := struct {
+		recordingJSON
+		Playback *recording.PlayerState `json:"playback,omitempty"`
+	}{recordingJSON: toRecordingJSON(meta, rec)}
+	if pb := s.recs.playing(meta.ID); pb != nil {
+		st := pb.player.State()
+		out.Playback = &st
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// watchRecording handles POST /api/recordings/{rec}/whep: a WHEP viewer of
+// the recording's group playback (201, the SDP answer, Location).
+func (s *Server) watchRecording(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	meta, _, _, err := s.recordingOf(r, p)
+	var pb *playback
+	if err == nil {
+		pb, err = s.recs.playback(meta.ID, s.cfg.Review.Hub())
+	}
+	var offer []byte
+	if err == nil {
+		offer, err = io.ReadAll(http.MaxBytesReader(w, r.Body, maxSDPBytes))
+		if err != nil {
+			err = fmt.Errorf("%w: offer: %w", ErrBadRequest, err)
+		}
+	}
+	var id recording.ViewerID
+	var answer string
+	if err == nil {
+		id, answer, err = pb.viewers.Add(r.Context(), pb.player, string(offer))
+	}
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/sdp")
+	w.Header().Set("Location", "/api/recordings/"+string(meta.ID)+"/whep/"+string(id))
+	w.WriteHeader(http.StatusCreated)
+	_, _ = io.WriteString(w, answer)
+}
+
+// leaveRecording handles DELETE /api/recordings/{rec}/whep/{viewer}.
+func (s *Server) leaveRecording(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	meta, _, _, err := s.recordingOf(r, p)
+	pb := s.recs.playing(meta.ID)
+	if err == nil && pb == nil {
+		err = fmt.Errorf("%w: viewer", review.ErrNotFound)
+	}
+	if err == nil {
+		err = pb.viewers.Remove(recording.ViewerID(r.PathValue("viewer")))
+	}
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// playbackCommand is POST /api/recordings/{rec}/control.
+type playbackCommand struct {
+	Action    string  `json:"action"` // play, pause or seek
+	MediaTime float64 `json:"mediaTime,omitempty"`
+}
+
+// controlRecording handles POST /api/recordings/{rec}/control: the
+// session's driver plays, pauses or seeks (to the keyframe at or before
+// mediaTime) the recording for everyone watching it.
+func (s *Server) controlRecording(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	meta, _, sess, err := s.recordingOf(r, p)
+	var c playbackCommand
+	if err == nil {
+		err = decodeJSON(r, &c)
+	}
+	if err == nil && sess.State.Driver != p.User {
+		err = fmt.Errorf("%w: only the session's driver (%q) plays, pauses and seeks its recordings", review.ErrForbidden, sess.State.Driver)
+	}
+	var pb *playback
+	if err == nil {
+		pb, err = s.recs.playback(meta.ID, s.cfg.Review.Hub())
+	}
+	if err == nil {
+		err = applyPlayback(pb.player, c)
+	}
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pb.player.State())
+}
+
+func applyPlayback(pl *recording.Player, c playbackCommand) error {
+	switch c.Action {
+	case "play":
+		return pl.Play()
+	case "pause":
+		return pl.Pause()
+	case "seek":
+		if c.MediaTime < 0 {
+			return fmt.Errorf("%w: mediaTime %v is negative", ErrBadRequest, c.MediaTime)
+		}
+		_, err := pl.Seek(c.MediaTime)
+		return err
+	}
+	return fmt.Errorf("%w: action %q is not play, pause or seek", ErrBadRequest, c.Action)
+}

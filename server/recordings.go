@@ -1,0 +1,299 @@
+package server
+
+// Recordings of review sessions (docs/review.md): every publication to a
+// session is recorded under Config.RecordingsDir/<recording id>/ (package
+// recording: pion's IVF/H.264/Ogg writers, a frame index, the build's
+// context samples, and the session's event log written when the
+// recording ends), with a session.json naming its session. A recording is
+// played to a group over WHEP (POST /api/recordings/{id}/whep): one
+// player per recording, shared by every viewer, so the session driver's
+// play, pause and seek apply to everyone watching; the player's state is
+// announced on the session's channel.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/pion/rtp"
+
+	"atelier/review"
+	"atelier/review/media"
+	"atelier/review/recording"
+)
+
+// recordingMeta is a recording's session.json.
+type recordingMeta struct {
+	ID        recording.ID     `json:"id"`
+	Session   review.SessionID `json:"session"`
+	StartedAt time.Time        `json:"startedAt"`
+}
+
+// recordings records publications and plays recordings back.
+type recordings struct {
+	dir  string
+	svc  *review.Service
+	log  *slog.Logger
+	cfg  recording.Config
+	room func(review.SessionID) *media.Room
+
+	mu      sync.Mutex
+	active  map[review.SessionID]*activeRecording
+	players map[recording.ID]*playback
+	closed  bool
+}
+
+// activeRecording is a publication being recorded.
+type activeRecording struct {
+	meta   recordingMeta
+	rec    *recording.Recorder
+	tracks int // tracks not yet ended
+}
+
+// playback is a recording playing to a group.
+type playback struct {
+	meta    recordingMeta
+	player  *recording.Player
+	viewers *recording.Viewers
+	cancel  context.CancelFunc
+}
+
+func newRecordings(dir string, svc *review.Service, cfg recording.Config, room func(review.SessionID) *media.Room, log *slog.Logger) *recordings {
+	return &recordings{dir: dir, svc: svc, cfg: cfg, room: room, log: log,
+		active: map[review.SessionID]*activeRecording{}, players: map[recording.ID]*playback{}}
+}
+
+// track starts recording a published track (and the recording, for the
+// publication's first track). It is media.RoomOptions.OnTrack.
+func (rs *recordings) track(id media.RoomID, t media.TrackInfo) media.PacketSink {
+	sid := review.SessionID(id)
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if rs.closed {
+		return nil
+	}
+	a := rs.active[sid]
+	if a == nil {
+		var err error
+		if a, err = rs.startLocked(sid); err != nil {
+			rs.log.Error("recording not started", "session", sid, "err", err)
+			return nil
+		}
+	}
+	w, err := a.rec.AddTrack(t.Kind, t.MimeType, t.ClockRate, t.Channels)
+	if err != nil {
+		rs.log.Warn("track not recorded", "session", sid, "track", t.MimeType, "err", err)
+		return nil
+	}
+	a.tracks++
+	return &recordSink{w: w, end: func() { rs.trackEnded(sid, a) }}
+}
+
+func (rs *recordings) startLocked(sid review.SessionID) (*activeRecording, error) {
+	id, err := recording.NewID()
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(rs.dir, string(id))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	meta := recordingMeta{ID: id, Session: sid, StartedAt: time.Now().UTC()}
+	b, _ := json.Marshal(meta)
+	if err := os.WriteFile(filepath.Join(dir, "session.json"), b, 0o644); err != nil {
+		return nil, err
+	}
+	rec := recording.NewRecorder(dir, rs.log.With("recording", id))
+	rec.RequestKeyframe = func() {
+		if r := rs.room(sid); r != nil {
+			r.RequestKeyframe()
+		}
+	}
+	a := &activeRecording{meta: meta, rec: rec}
+	rs.active[sid] = a
+	rs.log.Info("recording started", "session", sid, "recording", id)
+	return a, nil
+}
+
+// trackEnded closes the recording once its last track has ended.
+func (rs *recordings) trackEnded(sid review.SessionID, a *activeRecording) {
+	rs.mu.Lock()
+	a.tracks--
+	done := a.tracks == 0 && rs.active[sid] == a
+	if done {
+		delete(rs.active, sid)
+	}
+	rs.mu.Unlock()
+	if done {
+		rs.finish(a)
+	}
+}
+
+// finish writes the session's events of the recording's span and closes it.
+func (rs *recordings) finish(a *activeRecording) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if events, err := rs.svc.Events(ctx, a.meta.Session); err == nil {
+		for _, e := range events {
+			if !e.At.Before(a.meta.StartedAt) {
+				b, _ := json.Marshal(e)
+				_ = a.rec.WriteEvent(b)
+			}
+		}
+	}
+	if err := a.rec.Close(); err != nil {
+		rs.log.Error("recording not closed cleanly", "recording", a.meta.ID, "err", err)
+		return
+	}
+	rs.log.Info("recording finished", "session", a.meta.Session, "recording", a.meta.ID)
+}
+
+// sample records a context sample in the session's active recording.
+func (rs *recordings) sample(sid review.SessionID, c media.ContextSample) {
+	rs.mu.Lock()
+	a := rs.active[sid]
+	rs.mu.Unlock()
+	if a != nil {
+		b, _ := json.Marshal(c)
+		_ = a.rec.WriteSample(b)
+	}
+}
+
+// list returns the finished recordings of a session, oldest first.
+func (rs *recordings) list(sid review.SessionID) ([]recordingJSON, error) {
+	entries, err := os.ReadDir(rs.dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return []recordingJSON{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := []recordingJSON{}
+	for _, e := range entries {
+		meta, rec, err := rs.open(recording.ID(e.Name()))
+		if err != nil || meta.Session != sid {
+			continue // not finished yet, or another session's
+		}
+		out = append(out, toRecordingJSON(meta, rec))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].StartedAt.Before(out[j].StartedAt) })
+	return out, nil
+}
+
+// open reads a finished recording and its session.json.
+func (rs *recordings) open(id recording.ID) (recordingMeta, *recording.Recording, error) {
+	var meta recordingMeta
+	if _, err := recording.ParseID(string(id)); err != nil {
+		return meta, nil, fmt.Errorf("%w: recording %q", review.ErrNotFound, id)
+	}
+	dir := filepath.Join(rs.dir, string(id))
+	b, err := os.ReadFile(filepath.Join(dir, "session.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &meta)
+	}
+	if err != nil {
+		return meta, nil, fmt.Errorf("%w: recording %s", review.ErrNotFound, id)
+	}
+	rec, err := recording.Open(dir)
+	if err != nil {
+		return meta, nil, fmt.Errorf("%w: recording %s: %w", review.ErrNotFound, id, err)
+	}
+	return meta, rec, nil
+}
+
+// playback returns the recording's player, starting it (paused at 0).
+func (rs *recordings) playback(id recording.ID, hub *review.Hub) (*playback, error) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if p := rs.players[id]; p != nil {
+		return p, nil
+	}
+	if rs.closed {
+		return nil, review.ErrClosed
+	}
+	meta, rec, err := rs.open(id)
+	if err != nil {
+		return nil, err
+	}
+	player, err := recording.NewPlayer(rec, rs.log.With("recording", id))
+	if err != nil {
+		return nil, err
+	}
+	api, err := recording.NewAPI(rs.cfg)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := player.Start(ctx); err != nil {
+		cancel()
+		return nil, err
+	}
+	player.OnState(func(st recording.PlayerState) { hub.PublishPlayback(meta.Session, string(id), st) })
+	p := &playback{meta: meta, player: player, viewers: recording.NewViewers(api, rs.cfg, rs.log), cancel: cancel}
+	rs.players[id] = p
+	return p, nil
+}
+
+// playing returns the recording's player if it was started, else nil.
+func (rs *recordings) playing(id recording.ID) *playback {
+	if rs == nil {
+		return nil
+	}
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	return rs.players[id]
+}
+
+// Close finishes the active recordings and stops every playback.
+func (rs *recordings) Close() {
+	rs.mu.Lock()
+	rs.closed = true
+	active, players := rs.active, rs.players
+	rs.active, rs.players = map[review.SessionID]*activeRecording{}, map[recording.ID]*playback{}
+	rs.mu.Unlock()
+	for _, a := range active {
+		rs.finish(a)
+	}
+	for _, p := range players {
+		_ = p.viewers.Close()
+		_ = p.player.Close()
+		p.cancel()
+	}
+}
+
+// recordSink feeds a track's packets to its recording.
+type recordSink struct {
+	w    recording.TrackWriter
+	end  func()
+	once sync.Once
+}
+
+func (s *recordSink) WriteRTP(p *rtp.Packet) error { return s.w.WriteRTP(p) }
+func (s *recordSink) End()                         { s.once.Do(s.end) }
+
+// recordingJSON is a recording as the API lists it.
+type recordingJSON struct {
+	ID        recording.ID     `json:"id"`
+	Session   review.SessionID `json:"session"`
+	StartedAt time.Time        `json:"startedAt"`
+	Duration  float64          `json:"duration"`
+	Frames    int              `json:"frames"`
+	Keyframes []float64        `json:"keyframes"`
+}
+
+func toRecordingJSON(meta recordingMeta, rec *recording.Recording) recordingJSON {
+	out := recordingJSON{ID: meta.ID, Session: meta.Session, StartedAt: meta.StartedAt, Duration: rec.Duration(), Frames: len(rec.Frames()), Keyframes: []float64{}}
+	for _, f := range rec.Frames() {
+		if f.Keyframe {
+			out.Keyframes = append(out.Keyframes, f.MediaTime)
+		}
+	}
+	return out
+}
