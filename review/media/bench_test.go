@@ -103,12 +103,18 @@ func report(b *testing.B, room *media.Room, res fanoutResult, viewers int, cpu, 
 		dropped += v.Dropped
 	}
 	perViewer := cpu / wall / float64(viewers)
+	st := room.Stats()
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	b.ReportMetric(ms(st.ForwardP50), "sfu-p50-ms")
+	b.ReportMetric(ms(st.ForwardP99), "sfu-p99-ms")
 	b.ReportMetric(100*(1-float64(got)/float64(sent*viewers)), "loss-%")
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
 	b.ReportMetric(perViewer, "vCPU/viewer")
 	b.ReportMetric(res.CPU/wall/float64(viewers), "viewer-vCPU/viewer")
 	b.ReportMetric(float64(dropped), "sfu-drops")
+	b.Logf("SFU forwarding latency (read from the publisher → the viewer's write returned) over %d packets: p50 %.3f ms, p99 %.3f ms",
+		st.Forwarded, ms(st.ForwardP50), ms(st.ForwardP99))
 	b.Logf("%d viewers, %d packets each in %.1fs (%.2f Mbps in): loss %.3f%%, latency p50 %.2f ms p99 %.2f ms, "+
 		"SFU %.4f vCPU/viewer (1/%.0f; LiveKit publishes ~1/188 = 0.0053), SFU queue drops %d",
 		viewers, sent, wall, float64(fanoutFPS*fanoutPerFrame*fanoutPacketBytes*8)/1e6,

@@ -115,6 +115,7 @@ func (f *forwarder) tap(pkt *rtp.Packet) {
 // publisher's, negotiated with ids viewers do not share, so they are
 // dropped; the viewer's own interceptors add theirs.
 func (f *forwarder) forward(pkt *rtp.Packet) {
+	at := time.Now()
 	pkt.Header.Extension = false
 	pkt.Header.Extensions = nil
 	f.tap(pkt) // before viewers' goroutines see pkt
@@ -127,7 +128,7 @@ func (f *forwarder) forward(pkt *rtp.Packet) {
 	sinks := f.sinks
 	f.mu.Unlock()
 	for _, v := range sinks {
-		v.enqueue(f.kind, pkt)
+		v.enqueue(f.kind, pkt, at)
 	}
 }
 

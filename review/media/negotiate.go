@@ -80,6 +80,7 @@ func (r *Room) negotiateViewer(ctx context.Context, pub *publisher, offer string
 		return nil, "", fmt.Errorf("media: new peer connection: %w", err)
 	}
 	v := newViewer(pc, pub, r.eng.cfg.QueuePackets)
+	v.latency = &r.latency
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		switch s {
 		case webrtc.PeerConnectionStateConnected:

@@ -20,6 +20,7 @@ type rtpWriter interface {
 type queued struct {
 	pkt  *rtp.Packet
 	kind kind
+	at   time.Time // when the forwarder read it (zero: the GOP backlog)
 }
 
 // viewer is a WHEP session: a peer connection sending the publisher's
@@ -39,6 +40,7 @@ type viewer struct {
 	connOnce, doneOnce  sync.Once
 	forwarded, dropped  atomic.Uint64
 	writeErrs, requests atomic.Uint64
+	latency             *latencyHist // the room's; nil in unit tests
 }
 
 func newViewer(pc *webrtc.PeerConnection, pub *publisher, queueLen int) *viewer {
@@ -49,9 +51,9 @@ func newViewer(pc *webrtc.PeerConnection, pub *publisher, queueLen int) *viewer 
 }
 
 // enqueue queues pkt for the viewer, or drops it when the queue is full.
-func (v *viewer) enqueue(k kind, pkt *rtp.Packet) {
+func (v *viewer) enqueue(k kind, pkt *rtp.Packet, at time.Time) {
 	select {
-	case v.queue <- queued{pkt: pkt, kind: k}:
+	case v.queue <- queued{pkt: pkt, kind: k, at: at}:
 	default:
 		v.dropped.Add(1)
 	}
@@ -105,6 +107,9 @@ func (v *viewer) write(q queued) {
 		return
 	}
 	v.forwarded.Add(1)
+	if v.latency != nil && !q.at.IsZero() {
+		v.latency.observe(time.Since(q.at))
+	}
 }
 
 // readRTCP reads a sender's RTCP, which runs pion's interceptors (NACKs are
