@@ -132,8 +132,9 @@ func (pb *playback) waitState(ctx context.Context, t *testing.T, what string, ok
 // last, then returns how many frames each has.
 func (pb *playback) settled(ctx context.Context, t *testing.T) []int {
 	t.Helper()
-	want := pb.player.State().RTPTimestamp
 	waitFor(ctx, t, "every viewer to hold the last frame sent", func() bool {
+		// Read each time: a refresh burst may still be sending when this starts.
+		want := pb.player.State().RTPTimestamp
 		for _, v := range pb.viewers {
 			if ts, ok := v.lastTS(); !ok || ts != want {
 				return false

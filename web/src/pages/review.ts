@@ -9,7 +9,7 @@ import { errorText, type Api, type Credentials } from "../api";
 import { h } from "../dom";
 import { ReviewChannel, type ChannelMessage } from "../review/channel";
 import { ReviewPanels } from "../review/panels";
-import { parseAnnotation, parseState, parseTask, ReviewApi, type Annotation, type PlaybackState, type Review, type Task } from "../review/reviewapi";
+import { parseAnnotation, parsePlayer, parseState, parseTask, ReviewApi, type Annotation, type PlaybackState, type PlayerState, type Recording, type Review, type Task } from "../review/reviewapi";
 import type { ShapeKind } from "../review/shapes";
 import { Stage } from "../review/stage";
 import { NoPublisher, watch, type MediaSession } from "../review/webrtc";
@@ -26,6 +26,9 @@ export interface ReviewHooks {
   annotations(): number;
   tasks(): Array<{ id: string; title: string; status: string }>;
   channelUp(): boolean;
+  recordings(): number;
+  /** The recording being watched and its playback, null while live. */
+  playback(): { recording: string; playing: boolean; mediaTime: number } | null;
 }
 
 declare global {
@@ -68,6 +71,8 @@ class ReviewPage {
   #channelUp = false;
   #media: MediaSession | null = null;
   #follow = true;
+  /** The recording watched instead of the live stream, with its playback; null while live. */
+  #recording: { rec: Recording; player: PlayerState } | null = null;
 
   constructor(shell: Shell, reviews: ReviewApi, cred: Credentials, status: Status, review: Review) {
     this.#reviews = reviews;
@@ -75,10 +80,15 @@ class ReviewPage {
     this.#status = status;
     this.#review = review;
     this.#state = review.state;
-    this.#panels = new ReviewPanels({
-      seekTo: (a) => this.#showAnnotation(a),
-      setStatus: (t, s) => void this.#reviews.updateTask(t.id, { status: s }).catch((err: unknown) => status.error("updating the task", err)),
-    });
+    this.#panels = new ReviewPanels(
+      {
+        seekTo: (a) => this.#showAnnotation(a),
+        setStatus: (t, s) => void this.#reviews.updateTask(t.id, { status: s }).catch((err: unknown) => status.error("updating the task", err)),
+        watchRecording: (r) => void this.#watchRecording(r),
+      },
+      review.id,
+      (path) => withCredentials(path, cred),
+    );
     document.title = `${review.title} · Review · Atelier`;
     shell.title.replaceChildren(
       h("h1", { text: review.title }),
@@ -99,6 +109,8 @@ class ReviewPage {
       annotations: () => this.#annotations.length,
       tasks: () => this.#tasks.map((t) => ({ id: t.id, title: t.title, status: t.status })),
       channelUp: () => this.#channelUp,
+      recordings: () => this.#recordingCount,
+      playback: () => (this.#recording ? { recording: this.#recording.rec.id, playing: this.#recording.player.playing, mediaTime: this.#recording.player.mediaTime } : null),
     };
   }
 
@@ -176,7 +188,11 @@ class ReviewPage {
           this.#context = m["sample"] ?? null;
           return;
         case "media":
-          if (m["event"] === "live" && this.#media === null) void this.#watch();
+          if (m["event"] === "live" && this.#media === null && this.#recording === null) void this.#watch();
+          if (m["event"] === "ended") setTimeout(() => void this.#loadRecordings(), 1000); // a new recording
+          break;
+        case "playback":
+          if (this.#recording !== null && m["recording"] === this.#recording.rec.id) this.#recording.player = parsePlayer(m["playback"]);
           break;
       }
     } catch (err) {
@@ -187,8 +203,68 @@ class ReviewPage {
     this.#refreshEvents();
   }
 
+  #recordingCount = 0;
+
+  async #loadRecordings(): Promise<void> {
+    try {
+      const recs = await this.#reviews.recordings(this.#review.id);
+      this.#recordingCount = recs.length;
+      this.#panels.showRecordings(recs);
+    } catch (err) {
+      this.#status.error("listing the recordings", err);
+    }
+  }
+
+  /** Switches the stage to a recording's group playback (WHEP). */
+  async #watchRecording(rec: Recording): Promise<void> {
+    await this.#media?.close();
+    this.#media = null;
+    this.#stage.resume();
+    this.#heldInfo = null;
+    try {
+      this.#media = await watch(`/api/recordings/${encodeURIComponent(rec.id)}/whep`, this.#cred, (e) => {
+        if (e.track.kind === "video") this.#stage.video.srcObject = e.streams[0] ?? new MediaStream([e.track]);
+      });
+      this.#recording = { rec, player: { playing: false, ended: false, mediaTime: 0, frame: 0, rtpTimestamp: 0 } };
+      this.#status.info(`watching the recording of ${new Date(rec.startedAt).toLocaleTimeString()}`);
+    } catch (err) {
+      this.#status.error("watching the recording", err);
+    }
+    this.#renderBar();
+  }
+
+  async #backToLive(): Promise<void> {
+    await this.#media?.close();
+    this.#media = null;
+    this.#recording = null;
+    this.#renderBar();
+    void this.#watch();
+  }
+
+  async #controlRecording(c: { action: "play" | "pause" | "seek"; mediaTime?: number }): Promise<void> {
+    const r = this.#recording;
+    if (r === null) return;
+    try {
+      r.player = await this.#reviews.controlRecording(r.rec.id, c);
+    } catch (err) {
+      this.#status.error(`recording ${c.action}`, err);
+    }
+    this.#renderBar();
+  }
+
+  async #handOver(to: string): Promise<void> {
+    try {
+      this.#applyState(await this.#reviews.control(this.#review.id, { action: "handover", to }), false);
+      this.#status.info(`${to} drives now`);
+    } catch (err) {
+      this.#status.error("handing over", err);
+    }
+    this.#renderBar();
+  }
+
   /** Reads the annotations and tasks said so far (after a snapshot). */
   async #reload(): Promise<void> {
+    void this.#loadRecordings();
     try {
       const [annotations, tasks] = await Promise.all([this.#reviews.annotations(this.#review.id), this.#reviews.tasks({ session: this.#review.id })]);
       for (const a of annotations) this.#upsert(this.#annotations, a);
@@ -255,6 +331,10 @@ class ReviewPage {
   }
 
   #renderBar(): void {
+    if (this.#recording !== null) {
+      this.#renderRecordingBar(this.#recording);
+      return;
+    }
     const s = this.#state;
     const driver = this.#isDriver();
     const pause = h("button", { type: "button", class: "review-pause", text: s.paused ? "Resume (live)" : "Pause for everyone", disabled: !driver });
@@ -270,6 +350,35 @@ class ReviewPage {
       h("span", { text: ` Driver: ${s.driver || "—"} · you: ${this.#review.role} · ${this.#channelUp ? "connected" : "connecting…"} ` }),
       pause,
       h("label", { class: "follow" }, follow, " follow the driver"),
+      ...(driver ? [this.#handoverControl(s)].filter((x): x is HTMLElement => x !== null) : []),
+    );
+  }
+
+  #handoverControl(s: PlaybackState): HTMLElement | null {
+    const others = s.members.filter((m) => m.user !== s.driver);
+    if (others.length === 0) return null;
+    const to = h("select", { name: "handover", "aria-label": "Hand the driver's seat to" });
+    for (const m of others) to.append(h("option", { value: m.user, text: `${m.user} (${m.role})` }));
+    const go = h("button", { type: "button", class: "handover", text: "Hand over" });
+    go.addEventListener("click", () => void this.#handOver(to.value));
+    return h("span", { class: "handover-control" }, to, go);
+  }
+
+  #renderRecordingBar(r: { rec: Recording; player: PlayerState }): void {
+    const driver = this.#isDriver();
+    const p = r.player;
+    const play = h("button", { type: "button", class: "recording-play", text: p.playing ? "Pause for everyone" : "Play for everyone", disabled: !driver });
+    play.addEventListener("click", () => void this.#controlRecording({ action: p.playing ? "pause" : "play" }));
+    const seek = h("input", { type: "range", name: "seek", min: 0, max: r.rec.duration.toFixed(2), step: "0.01", value: p.mediaTime.toFixed(2), disabled: !driver, "aria-label": "Seek" });
+    seek.addEventListener("change", () => void this.#controlRecording({ action: "seek", mediaTime: Number(seek.value) }));
+    const live = h("button", { type: "button", class: "back-to-live", text: "Back to live" });
+    live.addEventListener("click", () => void this.#backToLive());
+    this.#bar.replaceChildren(
+      h("span", { class: `review-badge ${p.playing ? "live" : "paused"}`, text: `Recording · ${p.playing ? "playing" : p.ended ? "ended" : "paused"} at ${p.mediaTime.toFixed(2)} s` }),
+      h("span", { text: ` Driver: ${this.#state.driver || "—"} ` }),
+      play,
+      seek,
+      live,
     );
   }
 
@@ -325,7 +434,7 @@ class ReviewPage {
         return false;
       }
       const { annotation } = await this.#reviews.annotate(this.#review.id, {
-        mediaTime: this.#state.paused ? this.#state.mediaTime : at.mediaTime,
+        mediaTime: this.#recording !== null ? this.#recording.player.mediaTime : this.#state.paused ? this.#state.mediaTime : at.mediaTime,
         rtpTimestamp: at.rtp,
         text,
         shapes,
@@ -348,4 +457,12 @@ class ReviewPage {
     this.#stage.shown = [{ shapes: a.shapes, colour: a.colour }];
     this.#stage.redraw();
   }
+}
+
+/** path with the caller's credentials as a query parameter (for plain links). */
+function withCredentials(path: string, cred: Credentials): string {
+  const u = new URL(path, window.location.href);
+  if (cred.token !== "") u.searchParams.set("token", cred.token);
+  else if (cred.user !== "") u.searchParams.set("user", cred.user);
+  return u.pathname + u.search;
 }

@@ -4,12 +4,13 @@
 // the place it shows.
 
 import { h } from "../dom";
-import type { Annotation, PlaybackState, ReviewEvent, Task, TaskStatus } from "./reviewapi";
+import type { Annotation, PlaybackState, Recording, ReviewEvent, Task, TaskStatus } from "./reviewapi";
 
 /** What the panels ask of the page. */
 export interface PanelEvents {
   seekTo(a: Annotation): void;
   setStatus(t: Task, s: TaskStatus): void;
+  watchRecording(r: Recording): void;
 }
 
 /** The side panels. */
@@ -19,9 +20,22 @@ export class ReviewPanels {
   readonly #tasks = h("ul", { class: "review-tasks" });
   readonly #timeline = h("div", { class: "review-timeline" });
   readonly #log = h("ol", { class: "review-log" });
+  readonly #recordings = h("ul", { class: "review-recordings" });
 
-  constructor(events: PanelEvents) {
+  /** exportLink(path) is path with the caller's credentials, for a plain link. */
+  constructor(events: PanelEvents, review: string, exportLink: (path: string) => string) {
     this.#events = events;
+    const base = `/api/reviews/${encodeURIComponent(review)}`;
+    const exports = h(
+      "p",
+      { class: "review-exports" },
+      "Export: ",
+      h("a", { href: exportLink(`${base}/notes?format=csv`), text: "notes CSV" }),
+      " · ",
+      h("a", { href: exportLink(`${base}/notes?format=json`), text: "notes JSON" }),
+      " · ",
+      h("a", { href: exportLink(`${base}/events?format=csv`), text: "events CSV" }),
+    );
     this.el = h(
       "aside",
       { class: "review-side" },
@@ -29,9 +43,24 @@ export class ReviewPanels {
       this.#tasks,
       h("h2", { text: "Timeline" }),
       this.#timeline,
+      h("h2", { text: "Recordings" }),
+      this.#recordings,
       h("h2", { text: "Event log" }),
       this.#log,
+      exports,
     );
+  }
+
+  /** Lists the session's recordings. */
+  showRecordings(recs: readonly Recording[]): void {
+    this.#recordings.replaceChildren(
+      ...recs.map((r) => {
+        const watch = h("button", { type: "button", class: "small watch-recording", "data-recording": r.id, text: "Watch" });
+        watch.addEventListener("click", () => this.#events.watchRecording(r));
+        return h("li", {}, `${new Date(r.startedAt).toLocaleString()} · ${r.duration.toFixed(1)} s `, watch);
+      }),
+    );
+    if (recs.length === 0) this.#recordings.append(h("li", { class: "empty", text: "None yet: every stream is recorded." }));
   }
 
   render(annotations: readonly Annotation[], tasks: readonly Task[], state: PlaybackState): void {

@@ -18,6 +18,28 @@ export interface PlaybackState {
   driver: string;
   /** Bumped by every change: a client ignores states older than the one it shows. */
   version: number;
+  /** Who has joined, with their roles. */
+  members: Array<{ user: string; role: ReviewRole }>;
+}
+
+/** A finished recording of a session's stream. */
+export interface Recording {
+  id: string;
+  startedAt: string;
+  /** Seconds. */
+  duration: number;
+  frames: number;
+  /** Media times of the keyframes (where a seek lands). */
+  keyframes: number[];
+}
+
+/** A recording's group playback. */
+export interface PlayerState {
+  playing: boolean;
+  ended: boolean;
+  mediaTime: number;
+  frame: number;
+  rtpTimestamp: number;
 }
 
 /** A camera pose: position and rotation quaternion. */
@@ -151,6 +173,18 @@ export class ReviewApi {
     return parseTask(await this.#api.request("PATCH", `/api/tasks/${enc(id)}`, patch));
   }
 
+  async recordings(id: string): Promise<Recording[]> {
+    return list(await this.#api.request("GET", `/api/reviews/${enc(id)}/recordings`), "recordings").map((r) => ({
+      id: str(r, "id", false), startedAt: str(r, "startedAt"), duration: num(r, "duration"), frames: num(r, "frames"),
+      keyframes: list(r, "keyframes").map((x) => (typeof x === "number" ? x : 0)),
+    }));
+  }
+
+  /** Plays, pauses or seeks a recording for everyone watching it (the session driver only). */
+  async controlRecording(rec: string, c: { action: "play" | "pause" | "seek"; mediaTime?: number }): Promise<PlayerState> {
+    return parsePlayer(await this.#api.request("POST", `/api/recordings/${enc(rec)}/control`, c));
+  }
+
   async events(id: string): Promise<ReviewEvent[]> {
     const body = await this.#api.request("GET", `/api/reviews/${enc(id)}/events`);
     if (!Array.isArray(body)) throw bad("events is not a list");
@@ -211,7 +245,16 @@ const STATUSES = new Set(["open", "in-progress", "done"]);
 
 /** Checks a playback state. */
 export function parseState(v: unknown): PlaybackState {
-  return { paused: get(v, "paused") === true, mediaTime: num(v, "mediaTime"), rtpTimestamp: num(v, "rtpTimestamp"), driver: str(v, "driver"), version: num(v, "version") };
+  const members = list(v, "members").map((m) => {
+    const role = str(m, "role");
+    return { user: str(m, "user"), role: (ROLES.has(role) ? role : "viewer") as ReviewRole };
+  });
+  return { paused: get(v, "paused") === true, mediaTime: num(v, "mediaTime"), rtpTimestamp: num(v, "rtpTimestamp"), driver: str(v, "driver"), version: num(v, "version"), members };
+}
+
+/** Checks a recording's playback state (Go field names). */
+export function parsePlayer(v: unknown): PlayerState {
+  return { playing: get(v, "Playing") === true, ended: get(v, "Ended") === true, mediaTime: num(v, "MediaTime"), frame: num(v, "Frame"), rtpTimestamp: num(v, "RTPTimestamp") };
 }
 
 /** Checks a review session. */
