@@ -359,6 +359,29 @@ export const scenarios = [
 
       await a.page.locator("button.review-pause").click(); // resume
       await c.waitFor("carol to go back to live", () => window.__review.held() === null && !window.__review.state().paused);
+
+      // The stream was recorded: alice and carol watch the recording together, alice drives.
+      await pub.page.getByRole("button", { name: "Stop" }).click();
+      await a.waitFor("alice to list the recording", () => window.__review.recordings() === 1, undefined, 30_000);
+      await c.waitFor("carol to list the recording", () => window.__review.recordings() === 1, undefined, 30_000);
+      for (const d of [a, c]) await d.page.locator("button.watch-recording").click();
+      await a.waitFor("alice to watch the recording", () => window.__review.playback() !== null);
+      await a.page.locator("button.recording-play").click();
+      for (const d of [a, c]) {
+        const n = await d.waitFor(`${d.name}'s recording to show frames`, () => window.__review.framesSeen());
+        await d.waitFor(`${d.name}'s recording frames to advance`, (k) => window.__review.framesSeen() > k + 10, n);
+      }
+      await a.page.locator("button.recording-play").click(); // pause for everyone
+      const at = await c.waitFor("carol to see the playback paused", () => {
+        const p = window.__review.playback();
+        return p !== null && !p.playing && p.mediaTime > 0 && p.mediaTime;
+      });
+      await a.page.locator('textarea[name="note"]').fill("On the recording");
+      await a.page.locator("button.save-annotation").click();
+      await a.waitFor("alice's note on the recording", () => window.__review.annotations() === 2);
+      const notes2 = (await t.server.api("GET", `/api/reviews/${review.id}/annotations`, { user: "e2e" })).annotations;
+      const onRec = notes2.find((n) => n.text === "On the recording");
+      check(onRec && Math.abs(onRec.mediaTime - at) < 0.001, `the note on the recording should land at ${at} s: ${JSON.stringify(onRec)}`);
     },
   },
 ];
