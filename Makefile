@@ -42,13 +42,16 @@ bench-e2e: build
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3000x ./crdt/
 	$(GO) test -run '^$$' -bench . ./store/... ./crdt/format/ ./scene/
+	$(GO) test -run '^$$' -bench BenchmarkFanout -benchtime 1x ./review/media/
 
 ## fuzz: run every fuzz target for FUZZTIME each (not part of the test suite)
 FUZZTIME ?= 30s
 FUZZ := server/wire:FuzzDecode server/wire:FuzzDecodeFastAgrees server/wire:FuzzParseDocURL \
 	crdt/format:FuzzParseChange crdt/format:FuzzParseChangeBody crdt/format:FuzzDecodeSyncMessage \
 	crdt/format:FuzzDecodeBloom scene:FuzzLayerStateJSON scene:FuzzResolveGraph scene:FuzzKeyBetween \
-	scene:FuzzParseOpMessage server/auth:FuzzVerify
+	scene:FuzzParseOpMessage server/auth:FuzzVerify \
+	review:FuzzAnnotationInput review:FuzzCheckFrame review/media:FuzzParseFragment review/media:FuzzParseSample \
+	review/media:FuzzKeyframe review/recording:FuzzReadIndex review/recording:FuzzKeyframeDetectors
 fuzz:
 	@for t in $(FUZZ); do pkg=$${t%%:*}; fn=$${t##*:}; \
 		echo "fuzz $$pkg $$fn"; $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg/ || exit 1; done
