@@ -30,7 +30,8 @@ const (
 	// camera pose, world, build and tick at a media time.
 	MessageContext = "context"
 	// MessageMedia says a publisher started (Event "live") or stopped
-	// ("ended") streaming to the session.
+	// ("ended") streaming to the session, or that a recording of it is
+	// finished ("recorded", Recording).
 	MessageMedia = "media"
 	// MessagePlayback is a recording's playback state (Recording,
 	// Playback): playing or paused, media time, frame, RTP timestamp.
@@ -236,6 +237,12 @@ func (h *Hub) PublishMedia(id SessionID, live bool) {
 // one of its recordings.
 func (h *Hub) PublishPlayback(id SessionID, recording string, state any) {
 	h.publish(id, Message{Type: MessagePlayback, Recording: recording, Playback: state})
+}
+
+// PublishRecorded tells a session's subscribers that a recording of it
+// is finished (Event "recorded", Recording its id).
+func (h *Hub) PublishRecorded(id SessionID, recording string) {
+	h.publish(id, Message{Type: MessageMedia, Event: "recorded", Recording: recording})
 }
 
 // publish sends m to a session's subscribers.

@@ -36,6 +36,8 @@ var (
 	ErrPeerIDTaken = errors.New("peer id taken")
 	// ErrReplaced means the same peer id connected again; the old connection closes.
 	ErrReplaced = errors.New("peer connected again")
+	// ErrUnsupportedMedia means a body is not of the content type the route takes.
+	ErrUnsupportedMedia = errors.New("unsupported content type")
 )
 
 // Websocket close codes that mirror HTTP statuses (as hocuspocus does).
@@ -69,6 +71,7 @@ var errorMap = []struct {
 	{auth.ErrBadToken, http.StatusUnauthorized, CloseUnauthenticated},
 	{ErrForbidden, http.StatusForbidden, CloseForbidden},
 	{crdt.ErrReadOnly, http.StatusForbidden, CloseForbidden},
+	{review.ErrInvalid, http.StatusBadRequest, CloseBadMessage}, // before ErrNotFound: "names a world that does not exist" is bad input
 	{store.ErrNotFound, http.StatusNotFound, CloseBadMessage},
 	{scene.ErrNodeNotFound, http.StatusNotFound, CloseBadMessage},
 	{scene.ErrInvalidProperty, http.StatusBadRequest, CloseBadMessage},
@@ -88,12 +91,13 @@ var errorMap = []struct {
 	{crdt.ErrClosed, http.StatusServiceUnavailable, websocket.CloseGoingAway},
 	{review.ErrNotFound, http.StatusNotFound, CloseBadMessage},
 	{review.ErrForbidden, http.StatusForbidden, CloseForbidden},
-	{review.ErrInvalid, http.StatusBadRequest, CloseBadMessage},
 	{review.ErrTooLarge, http.StatusRequestEntityTooLarge, CloseTooLarge},
 	{review.ErrConflict, http.StatusConflict, CloseConflict},
 	{review.ErrSlowSubscriber, http.StatusTooManyRequests, CloseSlowDown},
 	{review.ErrClosed, http.StatusServiceUnavailable, websocket.CloseGoingAway},
 	{ErrReviewsOff, http.StatusNotFound, CloseBadMessage},
+	{ErrUnsupportedMedia, http.StatusUnsupportedMediaType, CloseBadMessage},
+	{ErrTooBusy, http.StatusServiceUnavailable, websocket.CloseTryAgainLater},
 	{recording.ErrNotFound, http.StatusNotFound, CloseBadMessage},
 	{recording.ErrViewerNotFound, http.StatusNotFound, CloseBadMessage},
 	{recording.ErrBadOffer, http.StatusBadRequest, CloseBadMessage},

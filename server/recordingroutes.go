@@ -4,8 +4,10 @@ package server
 // playback over WHEP with the session driver's play, pause and seek.
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 
 	"atelier/review"
@@ -68,10 +70,10 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request, p auth.Pri
 	}
 	out := struct {
 		recordingJSON
-		Playback *recording.PlayerState `json:"playback,omitempty"`
+		Playback *playerJSON `json:"playback,omitempty"`
 	}{recordingJSON: toRecordingJSON(meta, rec)}
 	if pb := s.recs.playing(meta.ID); pb != nil {
-		st := pb.player.State()
+		st := toPlayerJSON(pb.player.State())
 		out.Playback = &st
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -81,16 +83,16 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request, p auth.Pri
 // the recording's group playback (201, the SDP answer, Location).
 func (s *Server) watchRecording(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	meta, _, _, err := s.recordingOf(r, p)
+	var offer []byte
+	if err == nil {
+		offer, err = readOffer(w, r)
+	}
 	var pb *playback
 	if err == nil {
 		pb, err = s.recs.playback(meta.ID, s.cfg.Review.Hub())
 	}
-	var offer []byte
-	if err == nil {
-		offer, err = io.ReadAll(http.MaxBytesReader(w, r.Body, maxSDPBytes))
-		if err != nil {
-			err = fmt.Errorf("%w: offer: %w", ErrBadRequest, err)
-		}
+	if err == nil && pb.viewers.Len() >= maxPlaybackViewers {
+		err = fmt.Errorf("%w: %d viewers already watch this recording", ErrTooBusy, maxPlaybackViewers)
 	}
 	var id recording.ViewerID
 	var answer string
@@ -153,7 +155,30 @@ func (s *Server) controlRecording(w http.ResponseWriter, r *http.Request, p auth
 		s.writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, pb.player.State())
+	writeJSON(w, http.StatusOK, toPlayerJSON(pb.player.State()))
+}
+
+// maxPlaybackViewers bounds the viewers of one recording's playback (the
+// live rooms' default).
+const maxPlaybackViewers = 500
+
+// ErrTooBusy means a playback has all the viewers it takes.
+var ErrTooBusy = errors.New("too many viewers")
+
+// readOffer reads a WHEP offer: application/sdp, at most maxSDPBytes.
+func readOffer(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/sdp" {
+		return nil, fmt.Errorf("%w: a WHEP offer is application/sdp, not %q", ErrUnsupportedMedia, r.Header.Get("Content-Type"))
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSDPBytes))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, fmt.Errorf("%w: an offer over %d bytes", ErrTooLarge, maxSDPBytes)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: offer: %w", ErrBadRequest, err)
+	}
+	return b, nil
 }
 
 func applyPlayback(pl *recording.Player, c playbackCommand) error {

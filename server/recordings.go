@@ -90,6 +90,10 @@ func (rs *recordings) track(id media.RoomID, t media.TrackInfo) media.PacketSink
 	w, err := a.rec.AddTrack(t.Kind, t.MimeType, t.ClockRate, t.Channels)
 	if err != nil {
 		rs.log.Warn("track not recorded", "session", sid, "track", t.MimeType, "err", err)
+		if a.tracks == 0 { // nothing recorded: do not keep the session's slot
+			delete(rs.active, sid)
+			go rs.finish(a)
+		}
 		return nil
 	}
 	a.tracks++
@@ -153,6 +157,7 @@ func (rs *recordings) finish(a *activeRecording) {
 		return
 	}
 	rs.log.Info("recording finished", "session", a.meta.Session, "recording", a.meta.ID)
+	rs.svc.Hub().PublishRecorded(a.meta.Session, string(a.meta.ID))
 }
 
 // sample records a context sample in the session's active recording.
@@ -177,9 +182,13 @@ func (rs *recordings) list(sid review.SessionID) ([]recordingJSON, error) {
 	}
 	out := []recordingJSON{}
 	for _, e := range entries {
-		meta, rec, err := rs.open(recording.ID(e.Name()))
-		if err != nil || meta.Session != sid {
-			continue // not finished yet, or another session's
+		id := recording.ID(e.Name())
+		if meta, err := rs.meta(id); err != nil || meta.Session != sid {
+			continue // another session's
+		}
+		meta, rec, err := rs.open(id)
+		if err != nil {
+			continue // not finished yet
 		}
 		out = append(out, toRecordingJSON(meta, rec))
 	}
@@ -187,23 +196,33 @@ func (rs *recordings) list(sid review.SessionID) ([]recordingJSON, error) {
 	return out, nil
 }
 
-// open reads a finished recording and its session.json.
-func (rs *recordings) open(id recording.ID) (recordingMeta, *recording.Recording, error) {
+// meta reads a recording's session.json.
+func (rs *recordings) meta(id recording.ID) (recordingMeta, error) {
 	var meta recordingMeta
 	if _, err := recording.ParseID(string(id)); err != nil {
-		return meta, nil, fmt.Errorf("%w: recording %q", review.ErrNotFound, id)
+		return meta, fmt.Errorf("%w: recording %q", review.ErrNotFound, id)
 	}
-	dir := filepath.Join(rs.dir, string(id))
-	b, err := os.ReadFile(filepath.Join(dir, "session.json"))
+	b, err := os.ReadFile(filepath.Join(rs.dir, string(id), "session.json"))
 	if err == nil {
 		err = json.Unmarshal(b, &meta)
 	}
 	if err != nil {
-		return meta, nil, fmt.Errorf("%w: recording %s", review.ErrNotFound, id)
+		return meta, fmt.Errorf("%w: recording %s", review.ErrNotFound, id)
 	}
-	rec, err := recording.Open(dir)
+	return meta, nil
+}
+
+// open reads a finished recording and its session.json. Errors say
+// which recording, not where it is on disk.
+func (rs *recordings) open(id recording.ID) (recordingMeta, *recording.Recording, error) {
+	meta, err := rs.meta(id)
 	if err != nil {
-		return meta, nil, fmt.Errorf("%w: recording %s: %w", review.ErrNotFound, id, err)
+		return meta, nil, err
+	}
+	rec, err := recording.Open(filepath.Join(rs.dir, string(id)))
+	if err != nil {
+		rs.log.Debug("recording not readable", "recording", id, "err", err)
+		return meta, nil, fmt.Errorf("%w: recording %s is not finished or not readable", review.ErrNotFound, id)
 	}
 	return meta, rec, nil
 }
@@ -235,7 +254,7 @@ func (rs *recordings) playback(id recording.ID, hub *review.Hub) (*playback, err
 		cancel()
 		return nil, err
 	}
-	player.OnState(func(st recording.PlayerState) { hub.PublishPlayback(meta.Session, string(id), st) })
+	player.OnState(func(st recording.PlayerState) { hub.PublishPlayback(meta.Session, string(id), toPlayerJSON(st)) })
 	p := &playback{meta: meta, player: player, viewers: recording.NewViewers(api, rs.cfg, rs.log), cancel: cancel}
 	rs.players[id] = p
 	return p, nil
@@ -296,4 +315,17 @@ func toRecordingJSON(meta recordingMeta, rec *recording.Recording) recordingJSON
 		}
 	}
 	return out
+}
+
+// playerJSON is a recording's playback state as the API sends it.
+type playerJSON struct {
+	Playing      bool    `json:"playing"`
+	Ended        bool    `json:"ended"`
+	MediaTime    float64 `json:"mediaTime"`
+	Frame        int     `json:"frame"`
+	RTPTimestamp uint32  `json:"rtpTimestamp"`
+}
+
+func toPlayerJSON(st recording.PlayerState) playerJSON {
+	return playerJSON{Playing: st.Playing, Ended: st.Ended, MediaTime: st.MediaTime, Frame: st.Frame, RTPTimestamp: st.RTPTimestamp}
 }

@@ -24,6 +24,7 @@ import (
 	"strings"
 
 	"atelier/review"
+	"atelier/review/recording"
 	"atelier/server/auth"
 	"atelier/store"
 )
@@ -38,6 +39,7 @@ const maxFrameBytes = 8 << 20
 // the caller's role, and whether a publisher is live.
 type reviewJSON struct {
 	review.Session
+	User string `json:"user"` // the caller, as the server knows them (a token's sub)
 	Role string `json:"role"`
 	Live bool   `json:"live"`
 }
@@ -112,8 +114,8 @@ func (s *Server) member(r *http.Request, p auth.Principal) (review.Session, revi
 	return sess, role, nil
 }
 
-func (s *Server) reviewOut(sess review.Session, role review.Role) reviewJSON {
-	return reviewJSON{Session: sess, Role: string(role), Live: s.live(sess.ID)}
+func (s *Server) reviewOut(sess review.Session, user string, role review.Role) reviewJSON {
+	return reviewJSON{Session: sess, User: user, Role: string(role), Live: s.live(sess.ID)}
 }
 
 // createReview handles POST /api/reviews {"title", "world"?, "build"?}.
@@ -141,7 +143,7 @@ func (s *Server) createReview(w http.ResponseWriter, r *http.Request, p auth.Pri
 		return
 	}
 	w.Header().Set("Location", "/api/reviews/"+string(sess.ID))
-	writeJSON(w, http.StatusCreated, s.reviewOut(sess, review.RoleDriver))
+	writeJSON(w, http.StatusCreated, s.reviewOut(sess, p.User, review.RoleDriver))
 }
 
 // listReviews handles GET /api/reviews[?limit=N]: the newest sessions the
@@ -169,7 +171,7 @@ func (s *Server) listReviews(w http.ResponseWriter, r *http.Request, p auth.Prin
 	for _, sess := range all {
 		if canSee(p, sess.World) {
 			role, _ := sess.State.Role(p.User)
-			out = append(out, s.reviewOut(sess, role))
+			out = append(out, s.reviewOut(sess, p.User, role))
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"reviews": out})
@@ -182,7 +184,7 @@ func (s *Server) getReview(w http.ResponseWriter, r *http.Request, p auth.Princi
 		s.writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.reviewOut(sess, role))
+	writeJSON(w, http.StatusOK, s.reviewOut(sess, p.User, role))
 }
 
 // controlReview handles POST /api/reviews/{id}/control: pause, resume,
@@ -214,17 +216,24 @@ type annotationOut struct {
 	Task       *review.Task      `json:"task,omitempty"`
 }
 
-// annotate handles POST /api/reviews/{id}/annotations. Without world
-// context of its own, the annotation takes the build's latest side-channel
-// sample (camera pose, world, build, tick).
+// annotate handles POST /api/reviews/{id}/annotations[?recording=ID]. A
+// note on the live stream gets its media time from its RTP timestamp on
+// the stream's clock and, without world context of its own, the build's
+// latest side-channel sample (camera pose, world, build, tick). A note on
+// a recording's playback keeps the media time and RTP timestamp it was
+// sent with.
 func (s *Server) annotate(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	var in review.AnnotationInput
 	sess, _, err := s.member(r, p)
 	if err == nil {
 		err = decodeJSON(r, &in)
 	}
-	if err == nil {
-		s.fillContext(sess.ID, &in)
+	if rec := r.URL.Query().Get("recording"); err == nil && rec != "" {
+		// A note on a recording's playback: its RTP timestamp is the
+		// player's and its media time the recording's, as the client sent.
+		err = s.recordingOfSession(recording.ID(rec), sess.ID)
+	} else if err == nil {
+		s.fillStream(sess, &in)
 	}
 	var out annotationOut
 	if err == nil {
@@ -368,17 +377,37 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, p auth.Principal
 	_, _ = io.WriteString(w, buf.String())
 }
 
-// fillContext gives an annotation without world context the build's
-// latest side-channel sample.
-func (s *Server) fillContext(id review.SessionID, in *review.AnnotationInput) {
+// recordingOfSession checks that recording id is one of session sid's.
+func (s *Server) recordingOfSession(id recording.ID, sid review.SessionID) error {
+	if s.recs == nil {
+		return ErrNoRecordings
+	}
+	meta, err := s.recs.meta(id)
+	if err == nil && meta.Session != sid {
+		err = fmt.Errorf("%w: recording %s of this session", review.ErrNotFound, id)
+	}
+	return err
+}
+
+// fillStream completes an annotation of the live stream: the media time
+// of its frame's RTP timestamp on the stream's clock (the same for every
+// viewer, whatever their player's own time says), and, when it brings no
+// world context, the build's latest side-channel sample. A sample naming
+// another world than the session's is not trusted with the world.
+func (s *Server) fillStream(sess review.Session, in *review.AnnotationInput) {
+	if in.RTPTimestamp != nil {
+		if t := s.mediaTimeOf(sess.ID, *in.RTPTimestamp); t > 0 {
+			in.MediaTime = &t
+		}
+	}
 	if in.Camera != nil || in.Tick != 0 {
 		return
 	}
-	c, ok := s.latestContext(id)
+	c, ok := s.latestContext(sess.ID)
 	if !ok {
 		return
 	}
-	if in.World == "" {
+	if in.World == "" && (sess.World == "" || store.WorldID(c.World) == sess.World) {
 		in.World = store.WorldID(c.World)
 	}
 	if in.Build == "" {

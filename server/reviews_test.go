@@ -195,11 +195,12 @@ func testReviewSession(t *testing.T, open opener) {
 		Annotation review.Annotation `json:"annotation"`
 		Task       *review.Task      `json:"task"`
 	}
-	in := review.AnnotationInput{Shapes: shapes, Colour: "#ff0000", Text: "crate floats", RTPTimestamp: &rtp, MediaTime: &st.MediaTime,
+	playerTime := 0.5 // the browser player's own clock, which the stream's overrides
+	in := review.AnnotationInput{Shapes: shapes, Colour: "#ff0000", Text: "crate floats", RTPTimestamp: &rtp, MediaTime: &playerTime,
 		Task: &review.TaskInput{Title: "Fix floating crate", Priority: "high"}}
 	rs.call(t, http.MethodPost, base+"/annotations", rita, in, &noted, http.StatusCreated)
 	a := noted.Annotation
-	if noted.Task == nil || noted.Task.Title != "Fix floating crate" || a.Camera == nil || string(a.World) != w.ID || a.Tick == 0 {
+	if noted.Task == nil || noted.Task.Title != "Fix floating crate" || a.Camera == nil || string(a.World) != w.ID || a.Tick == 0 || a.MediaTime != st.MediaTime {
 		t.Fatalf("annotation %+v, task %+v", a, noted.Task)
 	}
 	if !strings.HasPrefix(a.DeepLink, "/worlds/"+w.ID+"?camera=") {

@@ -223,6 +223,18 @@ func (s *Server) routes(mux muxer) {
 // /api, /sync, /healthz or /metrics.
 var appRoutes = []string{"GET /{$}", "GET /worlds/", "GET /reviews", "GET /reviews/", "GET /assets/"}
 
+// closeStreams ends the review streams: publishers and viewers, then the
+// recordings (complete once their publishers are gone) and playbacks. The
+// review channels end when the review service closes.
+func (s *Server) closeStreams() {
+	if s.media != nil {
+		s.media.Close()
+	}
+	if s.recs != nil {
+		s.recs.Close()
+	}
+}
+
 // Serve serves on ln, and indexes history in the background, until ctx
 // ends, then shuts down in order: stop accepting, close every peer (1001),
 // store the history touches still queued, and return once requests are
@@ -237,6 +249,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { errc <- hs.Serve(ln) }()
 	select {
 	case err := <-errc:
+		s.closeStreams()
 		return err
 	case <-ctx.Done():
 	}
@@ -244,12 +257,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	err := hs.Shutdown(shutdownCtx)
 	s.closeAll()
-	if s.media != nil {
-		s.media.Close() // publishers and viewers end; channels end when the review service closes
-	}
-	if s.recs != nil {
-		s.recs.Close() // after the publishers: the recordings are complete
-	}
+	s.closeStreams()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

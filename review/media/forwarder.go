@@ -82,12 +82,10 @@ func keyframeDetector(mime string) func([]byte) bool {
 // run forwards track's packets until the track ends (its peer connection
 // closes). A track whose codec is not the one negotiated is not forwarded.
 func (f *forwarder) run(track *webrtc.TrackRemote) {
+	defer f.endSink()
 	if c := track.Codec(); !strings.EqualFold(c.MimeType, f.codec.MimeType) {
 		f.log.Warn("publisher sends another codec than it negotiated; not forwarded", "sent", c.MimeType)
 		return
-	}
-	if f.sink != nil {
-		defer f.sink.End()
 	}
 	for {
 		pkt, _, err := track.ReadRTP()
@@ -95,6 +93,14 @@ func (f *forwarder) run(track *webrtc.TrackRemote) {
 			return
 		}
 		f.forward(pkt)
+	}
+}
+
+// endSink tells the sink (if any) that the track ended, once.
+func (f *forwarder) endSink() {
+	if f.sink != nil {
+		f.sink.End()
+		f.sink = nil
 	}
 }
 
@@ -106,8 +112,7 @@ func (f *forwarder) tap(pkt *rtp.Packet) {
 	}
 	if err := f.sink.WriteRTP(pkt.Clone()); err != nil {
 		f.log.Warn("packet sink failed; no more packets for it", "err", err)
-		f.sink.End()
-		f.sink = nil
+		f.endSink()
 	}
 }
 

@@ -31,7 +31,9 @@ func (r *Room) negotiatePublisher(ctx context.Context, offer string) (*publisher
 			if hook := r.opts.OnTrack; hook != nil {
 				f.sink = hook(r.id, TrackInfo{Kind: f.kind.String(), MimeType: f.codec.MimeType, ClockRate: f.codec.ClockRate, Channels: f.codec.Channels})
 			}
-			r.spawn(func() { f.run(t) })
+			if !r.spawn(func() { f.run(t) }) {
+				f.endSink() // the room closed meanwhile
+			}
 		}
 	})
 	pc.OnDataChannel(func(dc *webrtc.DataChannel) {

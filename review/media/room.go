@@ -58,24 +58,25 @@ type Room struct {
 // ID returns the room's id.
 func (r *Room) ID() RoomID { return r.id }
 
-// goLocked starts f as a tracked goroutine, unless the room is closed.
-// r.mu must be held.
-func (r *Room) goLocked(f func()) {
+// goLocked starts f as a tracked goroutine, unless the room is closed
+// (false). r.mu must be held.
+func (r *Room) goLocked(f func()) bool {
 	if r.closed {
-		return
+		return false
 	}
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
 		f()
 	}()
+	return true
 }
 
 // spawn starts f as a tracked goroutine, unless the room is closed.
-func (r *Room) spawn(f func()) {
+func (r *Room) spawn(f func()) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.goLocked(f)
+	return r.goLocked(f)
 }
 
 // Publish starts the room's WHIP session from an SDP offer and returns the

@@ -330,8 +330,13 @@ export const scenarios = [
       await a.page.locator("button.review-pause").click();
       const held = await a.waitFor("alice to hold a frame", () => window.__review.held());
       const carolHeld = await c.waitFor("carol to hold a frame", () => window.__review.held());
-      check(held.rtp === carolHeld.rtp, `alice holds RTP ${held.rtp}, carol ${carolHeld.rtp}: not the same frame`);
-      check(held.exact && carolHeld.exact, `both should hold the exact frame: ${JSON.stringify([held, carolHeld])}`);
+      // The driver paused on a frame she presented. Carol holds that frame if her page presented it; a
+      // page that skipped it (Chromium presents at most one frame per display refresh) holds the one
+      // before it, which it says (exact: false), a frame interval (3000 ticks at 30 fps) or two earlier.
+      check(held.exact, `alice should hold the frame she paused on: ${JSON.stringify(held)}`);
+      const behind = (held.rtp - carolHeld.rtp) >>> 0;
+      check(carolHeld.exact ? carolHeld.rtp === held.rtp : behind > 0 && behind <= 6000,
+        `carol should hold alice's frame (or say she holds the nearest earlier one): alice ${JSON.stringify(held)}, carol ${JSON.stringify(carolHeld)}`);
       const state = await c.eval(() => window.__review.state());
       check(state.paused && state.rtpTimestamp === held.rtp && state.mediaTime > 0, `shared state ${JSON.stringify(state)}`);
 
@@ -378,7 +383,9 @@ export const scenarios = [
       });
       await a.page.locator('textarea[name="note"]').fill("On the recording");
       await a.page.locator("button.save-annotation").click();
-      await a.waitFor("alice's note on the recording", () => window.__review.annotations() === 2);
+      await a.waitFor("alice's note on the recording", () => window.__review.annotations() === 2).catch(async (err) => {
+        throw new Error(`${err.message}; alice's status bar: ${JSON.stringify(await a.eval(() => window.__atelier?.errors()))}`);
+      });
       const notes2 = (await t.server.api("GET", `/api/reviews/${review.id}/annotations`, { user: "e2e" })).annotations;
       const onRec = notes2.find((n) => n.text === "On the recording");
       check(onRec && Math.abs(onRec.mediaTime - at) < 0.001, `the note on the recording should land at ${at} s: ${JSON.stringify(onRec)}`);

@@ -20,6 +20,7 @@ import type { Status } from "../status";
 export interface ReviewHooks {
   framesSeen(): number;
   currentRtp(): number | null;
+  /** The frame held: its RTP timestamp, and whether it is the one the driver named (else the nearest this page presented). */
   held(): { rtp: number; exact: boolean } | null;
   state(): PlaybackState | null;
   role(): string;
@@ -126,29 +127,31 @@ class ReviewPage {
     void this.#watch();
   }
 
-  #watching = false;
+  /**
+   * Bumped whenever the stage switches source (live, a recording, or live
+   * again): a watch started for an older source drops what it gets.
+   */
+  #source = 0;
 
+  /** Watches the live stream, waiting for a publisher and retrying failures, until the source changes. */
   async #watch(): Promise<void> {
-    if (this.#watching) return;
-    this.#watching = true;
-    try {
-      await this.#watchLoop();
-    } finally {
-      this.#watching = false;
-    }
-  }
-
-  async #watchLoop(): Promise<void> {
-    for (;;) {
+    const source = ++this.#source;
+    let backoff = 1000;
+    while (source === this.#source) {
       try {
-        this.#media = await watch(`/api/reviews/${encodeURIComponent(this.#review.id)}/whep`, this.#cred, (e) => {
-          if (e.track.kind === "video") this.#stage.video.srcObject = e.streams[0] ?? new MediaStream([e.track]);
+        const m = await watch(`/api/reviews/${encodeURIComponent(this.#review.id)}/whep`, this.#cred, (e) => {
+          if (source === this.#source && e.track.kind === "video") this.#stage.video.srcObject = e.streams[0] ?? new MediaStream([e.track]);
         });
-        this.#media.pc.addEventListener("connectionstatechange", () => {
-          const s = this.#media?.pc.connectionState;
-          if (s === "failed" || s === "closed") {
+        if (source !== this.#source) {
+          void m.close(); // the user switched to a recording meanwhile
+          return;
+        }
+        this.#media = m;
+        m.pc.addEventListener("connectionstatechange", () => {
+          const st = m.pc.connectionState;
+          if ((st === "failed" || st === "closed") && this.#media === m && source === this.#source) {
             this.#status.info("stream lost; reconnecting");
-            void this.#media?.close();
+            void m.close();
             this.#media = null;
             setTimeout(() => void this.#watch(), 1000);
           }
@@ -156,14 +159,24 @@ class ReviewPage {
         this.#status.info("watching");
         return;
       } catch (err) {
-        if (!(err instanceof NoPublisher)) {
-          this.#status.error("watching the stream", err);
-          return;
+        if (err instanceof NoPublisher) {
+          this.#status.info("waiting for the build to publish…");
+          await sleep(err.retryAfterMs);
+        } else {
+          this.#status.error("watching the stream (retrying)", err);
+          await sleep(backoff);
+          backoff = Math.min(2 * backoff, 15_000);
         }
-        this.#status.info("waiting for the build to publish…");
-        await new Promise((ok) => setTimeout(ok, err.retryAfterMs));
       }
     }
+  }
+
+  /** The publisher ended: drop its stream and wait for the next one. */
+  #streamEnded(): void {
+    if (this.#recording !== null) return;
+    void this.#media?.close();
+    this.#media = null;
+    void this.#watch();
   }
 
   #onMessage(m: ChannelMessage): void {
@@ -188,8 +201,8 @@ class ReviewPage {
           this.#context = m["sample"] ?? null;
           return;
         case "media":
-          if (m["event"] === "live" && this.#media === null && this.#recording === null) void this.#watch();
-          if (m["event"] === "ended") setTimeout(() => void this.#loadRecordings(), 1000); // a new recording
+          if (m["event"] === "ended") this.#streamEnded();
+          if (m["event"] === "recorded") void this.#loadRecordings();
           break;
         case "playback":
           if (this.#recording !== null && m["recording"] === this.#recording.rec.id) this.#recording.player = parsePlayer(m["playback"]);
@@ -217,15 +230,23 @@ class ReviewPage {
 
   /** Switches the stage to a recording's group playback (WHEP). */
   async #watchRecording(rec: Recording): Promise<void> {
+    const source = ++this.#source;
     await this.#media?.close();
     this.#media = null;
     this.#stage.resume();
     this.#heldInfo = null;
     try {
-      this.#media = await watch(`/api/recordings/${encodeURIComponent(rec.id)}/whep`, this.#cred, (e) => {
-        if (e.track.kind === "video") this.#stage.video.srcObject = e.streams[0] ?? new MediaStream([e.track]);
+      const m = await watch(`/api/recordings/${encodeURIComponent(rec.id)}/whep`, this.#cred, (e) => {
+        if (source === this.#source && e.track.kind === "video") this.#stage.video.srcObject = e.streams[0] ?? new MediaStream([e.track]);
       });
-      this.#recording = { rec, player: { playing: false, ended: false, mediaTime: 0, frame: 0, rtpTimestamp: 0 } };
+      if (source !== this.#source) {
+        void m.close();
+        return;
+      }
+      this.#media = m;
+      // Joining a playback already under way: its state now.
+      const player = (await this.#reviews.recording(rec.id)).playback ?? { playing: false, ended: false, mediaTime: 0, frame: 0, rtpTimestamp: 0 };
+      this.#recording = { rec, player };
       this.#status.info(`watching the recording of ${new Date(rec.startedAt).toLocaleTimeString()}`);
     } catch (err) {
       this.#status.error("watching the recording", err);
@@ -234,6 +255,7 @@ class ReviewPage {
   }
 
   async #backToLive(): Promise<void> {
+    this.#source++;
     await this.#media?.close();
     this.#media = null;
     this.#recording = null;
@@ -301,8 +323,8 @@ class ReviewPage {
     this.#state = s;
     if (!this.#follow && s.driver !== this.#cred.user) return;
     if (s.paused) {
-      this.#stage.hold(s.rtpTimestamp, (_f, exact) => {
-        this.#heldInfo = { rtp: s.rtpTimestamp, exact };
+      this.#stage.hold(s.rtpTimestamp, (f, exact) => {
+        this.#heldInfo = { rtp: f.rtp, exact };
         this.#renderBar();
       });
     } else {
@@ -311,8 +333,9 @@ class ReviewPage {
     }
   }
 
+  /** Whether this page's user drives (the server names the user: a token's subject, or ?user=). */
   #isDriver(): boolean {
-    return this.#state.driver === this.#cred.user || (this.#state.driver === "" && this.#review.role === "driver");
+    return this.#state.driver !== "" && this.#state.driver === this.#review.user;
   }
 
   async #control(action: "pause" | "resume"): Promise<void> {
@@ -435,12 +458,12 @@ class ReviewPage {
       }
       const { annotation } = await this.#reviews.annotate(this.#review.id, {
         mediaTime: this.#recording !== null ? this.#recording.player.mediaTime : this.#state.paused ? this.#state.mediaTime : at.mediaTime,
-        rtpTimestamp: at.rtp,
+        rtpTimestamp: this.#recording !== null ? this.#recording.player.rtpTimestamp : at.rtp,
         text,
         shapes,
         colour: this.#stage.colour,
         ...(taskId !== "" ? { attachTo: taskId } : { task: { title: taskTitle.trim() || text.trim().slice(0, 80) || "Review note" } }),
-      });
+      }, this.#recording?.rec.id ?? "");
       this.#stage.draft = [];
       this.#stage.redraw();
       const img = await this.#stage.frameImage();
@@ -465,4 +488,8 @@ function withCredentials(path: string, cred: Credentials): string {
   if (cred.token !== "") u.searchParams.set("token", cred.token);
   else if (cred.user !== "") u.searchParams.set("user", cred.user);
   return u.pathname + u.search;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((ok) => setTimeout(ok, ms));
 }

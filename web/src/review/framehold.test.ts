@@ -75,4 +75,19 @@ describe("FrameHold", () => {
   it("refuses a capacity under one", () => {
     expect(() => new FrameHold<string>(0)).toThrow(RangeError);
   });
+
+  it("keeps holding a frame named again after it left the buffer, and releases a replaced one", () => {
+    const released: string[] = [];
+    const h = new FrameHold<string>(3, (i) => released.push(i));
+    for (const r of [3000, 6000, 9000]) h.record(frame(r));
+    h.hold(3000, () => {});
+    for (const r of [12000, 15000, 18000, 21000]) h.record(frame(r)); // the video plays on under the hold
+    const got: Array<[number, boolean]> = [];
+    expect(h.hold(3000, (f, exact) => got.push([f.rtp, exact]))).toEqual({ kind: "exact", frame: frame(3000) });
+    expect(got).toEqual([[3000, true]]);
+    expect(released).not.toContain("f3000");
+    h.hold(18000, () => {}); // another frame: the old one is let go
+    expect(released).toContain("f3000");
+    expect(h.held?.rtp).toBe(18000);
+  });
 });

@@ -67,6 +67,7 @@ export class FrameHold<I> {
     if (this.#waitingFor !== null && rtpAtOrBefore(this.#waitingFor, f.rtp)) {
       const exact = f.rtp === this.#waitingFor;
       this.#waitingFor = null;
+      this.#dropHeld();
       this.#held = f;
       this.#onHeld(f, exact);
     }
@@ -79,6 +80,13 @@ export class FrameHold<I> {
   hold(rtp: number, onHeld: (f: HeldFrame<I>, exact: boolean) => void): HoldResult<I> {
     this.#onHeld = onHeld;
     this.#waitingFor = null;
+    const cur = this.#held;
+    if (cur !== null && cur.rtp === rtp) {
+      // Already held (a newer state naming the same frame): keep it, even
+      // when it has left the buffer since.
+      onHeld(cur, true);
+      return { kind: "exact", frame: cur };
+    }
     let before: HeldFrame<I> | undefined;
     for (const f of this.#frames) {
       if (f.rtp === rtp) return this.#holdNow(f, true);
@@ -86,14 +94,15 @@ export class FrameHold<I> {
     }
     const newest = this.#frames.at(-1);
     if (newest === undefined || rtpDiff(rtp, newest.rtp) > 0) {
+      this.#dropHeld();
       this.#waitingFor = rtp;
-      this.#held = null;
       return { kind: "waiting" };
     }
     return this.#holdNow(before ?? this.#frames[0]!, false);
   }
 
   #holdNow(f: HeldFrame<I>, exact: boolean): HoldResult<I> {
+    this.#dropHeld();
     this.#held = f;
     this.#onHeld(f, exact);
     return exact ? { kind: "exact", frame: f } : { kind: "nearest", frame: f };
@@ -101,9 +110,14 @@ export class FrameHold<I> {
 
   /** Back to live: nothing held, nothing awaited. */
   resume(): void {
+    this.#dropHeld();
+    this.#waitingFor = null;
+  }
+
+  /** Lets go of the held frame, releasing it if the buffer no longer has it. */
+  #dropHeld(): void {
     const h = this.#held;
     this.#held = null;
-    this.#waitingFor = null;
     if (h !== null && !this.#frames.includes(h)) this.#release(h.image);
   }
 

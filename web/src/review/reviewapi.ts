@@ -65,6 +65,8 @@ export interface Review {
   build: string;
   createdBy: string;
   createdAt: string;
+  /** The caller as the server knows them (a token's subject, or ?user=). */
+  user: string;
   /** The caller's role. */
   role: ReviewRole;
   state: PlaybackState;
@@ -111,7 +113,8 @@ export interface Task {
 /** What a new annotation says, and the task it makes or joins. */
 export interface AnnotationInput {
   mediaTime: number;
-  rtpTimestamp: number;
+  /** The frame's RTP timestamp on the live stream (the server derives the media time from it). */
+  rtpTimestamp?: number;
   text: string;
   colour: string;
   shapes: Shape[];
@@ -144,8 +147,10 @@ export class ReviewApi {
     return parseState(await this.#api.request("POST", `/api/reviews/${enc(id)}/control`, c));
   }
 
-  async annotate(id: string, a: AnnotationInput): Promise<{ annotation: Annotation; task: Task | null }> {
-    const body = await this.#api.request("POST", `/api/reviews/${enc(id)}/annotations`, a);
+  /** Annotates the live stream, or a recording's playback (recording: its id). */
+  async annotate(id: string, a: AnnotationInput, recording = ""): Promise<{ annotation: Annotation; task: Task | null }> {
+    const q = recording === "" ? "" : `?recording=${enc(recording)}`;
+    const body = await this.#api.request("POST", `/api/reviews/${enc(id)}/annotations${q}`, a);
     const task = get(body, "task");
     return { annotation: parseAnnotation(get(body, "annotation")), task: task == null ? null : parseTask(task) };
   }
@@ -178,6 +183,16 @@ export class ReviewApi {
       id: str(r, "id", false), startedAt: str(r, "startedAt"), duration: num(r, "duration"), frames: num(r, "frames"),
       keyframes: list(r, "keyframes").map((x) => (typeof x === "number" ? x : 0)),
     }));
+  }
+
+  /** One recording, with its group playback's state when it is being played. */
+  async recording(rec: string): Promise<Recording & { playback: PlayerState | null }> {
+    const v = await this.#api.request("GET", `/api/recordings/${enc(rec)}`);
+    const pb = get(v, "playback");
+    return {
+      id: str(v, "id", false), startedAt: str(v, "startedAt"), duration: num(v, "duration"), frames: num(v, "frames"),
+      keyframes: list(v, "keyframes").map((x) => (typeof x === "number" ? x : 0)), playback: pb == null ? null : parsePlayer(pb),
+    };
   }
 
   /** Plays, pauses or seeks a recording for everyone watching it (the session driver only). */
@@ -252,9 +267,9 @@ export function parseState(v: unknown): PlaybackState {
   return { paused: get(v, "paused") === true, mediaTime: num(v, "mediaTime"), rtpTimestamp: num(v, "rtpTimestamp"), driver: str(v, "driver"), version: num(v, "version"), members };
 }
 
-/** Checks a recording's playback state (Go field names). */
+/** Checks a recording's playback state. */
 export function parsePlayer(v: unknown): PlayerState {
-  return { playing: get(v, "Playing") === true, ended: get(v, "Ended") === true, mediaTime: num(v, "MediaTime"), frame: num(v, "Frame"), rtpTimestamp: num(v, "RTPTimestamp") };
+  return { playing: get(v, "playing") === true, ended: get(v, "ended") === true, mediaTime: num(v, "mediaTime"), frame: num(v, "frame"), rtpTimestamp: num(v, "rtpTimestamp") };
 }
 
 /** Checks a review session. */
@@ -262,7 +277,7 @@ export function parseReview(v: unknown): Review {
   const role = str(v, "role");
   return {
     id: str(v, "id", false), title: str(v, "title"), world: str(v, "world"), build: str(v, "build"),
-    createdBy: str(v, "createdBy"), createdAt: str(v, "createdAt"),
+    createdBy: str(v, "createdBy"), createdAt: str(v, "createdAt"), user: str(v, "user"),
     role: ROLES.has(role) ? (role as ReviewRole) : "viewer",
     state: parseState(get(v, "state")), live: get(v, "live") === true,
   };
