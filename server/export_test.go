@@ -1,6 +1,10 @@
 package server
 
-import "atelier/store"
+import (
+	"time"
+
+	"atelier/store"
+)
 
 // ReplayedChanges returns the number of changes the server's history
 // trackers have run through since it started.
@@ -19,3 +23,6 @@ func (s *Server) HeldTouches(doc store.DocID) int {
 	defer dt.mu.Unlock()
 	return len(dt.touches)
 }
+
+// SweepPlaybacks closes the recording playbacks without viewers for idle.
+func (s *Server) SweepPlaybacks(idle time.Duration) { s.recs.sweep(idle) }

@@ -63,6 +63,50 @@ type playback struct {
 	player  *recording.Player
 	viewers *recording.Viewers
 	cancel  context.CancelFunc
+	watched time.Time // when it last had a viewer (guarded by recordings.mu)
+}
+
+func (p *playback) close() {
+	_ = p.viewers.Close()
+	_ = p.player.Close()
+	p.cancel()
+}
+
+// playbackIdle is how long a playback without viewers stays open.
+const playbackIdle = time.Minute
+
+// run closes playbacks nobody has watched for playbackIdle, until ctx ends.
+func (rs *recordings) run(ctx context.Context) {
+	t := time.NewTicker(playbackIdle / 4)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			rs.sweep(playbackIdle)
+		}
+	}
+}
+
+// sweep closes the playbacks without viewers for idle or longer.
+func (rs *recordings) sweep(idle time.Duration) {
+	now := time.Now()
+	var stale []*playback
+	rs.mu.Lock()
+	for id, p := range rs.players {
+		if p.viewers.Len() > 0 {
+			p.watched = now
+		} else if now.Sub(p.watched) >= idle {
+			stale = append(stale, p)
+			delete(rs.players, id)
+		}
+	}
+	rs.mu.Unlock()
+	for _, p := range stale {
+		rs.log.Info("playback closed: nobody watching", "recording", p.meta.ID)
+		p.close()
+	}
 }
 
 func newRecordings(dir string, svc *review.Service, cfg recording.Config, room func(review.SessionID) *media.Room, log *slog.Logger) *recordings {
@@ -255,7 +299,7 @@ func (rs *recordings) playback(id recording.ID, hub *review.Hub) (*playback, err
 		return nil, err
 	}
 	player.OnState(func(st recording.PlayerState) { hub.PublishPlayback(meta.Session, string(id), toPlayerJSON(st)) })
-	p := &playback{meta: meta, player: player, viewers: recording.NewViewers(api, rs.cfg, rs.log), cancel: cancel}
+	p := &playback{meta: meta, player: player, viewers: recording.NewViewers(api, rs.cfg, rs.log), cancel: cancel, watched: time.Now()}
 	rs.players[id] = p
 	return p, nil
 }
@@ -281,9 +325,7 @@ func (rs *recordings) Close() {
 		rs.finish(a)
 	}
 	for _, p := range players {
-		_ = p.viewers.Close()
-		_ = p.player.Close()
-		p.cancel()
+		p.close()
 	}
 }
 

@@ -483,6 +483,23 @@ func TestReviewRecording(t *testing.T) {
 		t.Fatalf("playback message %+v", m)
 	}
 	rs.call(t, http.MethodGet, "/api/recordings/nope", vic, nil, nil, http.StatusNotFound)
+
+	// Nobody watching: the playback is closed (its files and goroutine freed).
+	var got struct{ Playback *json.RawMessage }
+	rs.srv.SweepPlaybacks(0)
+	rs.call(t, http.MethodGet, dir, vic, nil, &got, http.StatusOK)
+	if got.Playback == nil {
+		t.Fatal("a watched playback was closed")
+	}
+	for _, v := range viewers {
+		_ = v.pc.Close()
+	}
+	waitUntil(t, 10*time.Second, "the idle playback to be closed", func() bool {
+		rs.srv.SweepPlaybacks(0)
+		got.Playback = nil
+		rs.call(t, http.MethodGet, dir, vic, nil, &got, http.StatusOK)
+		return got.Playback == nil
+	})
 }
 
 // waitUntil polls cond every 10ms until it holds or d passes.

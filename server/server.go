@@ -244,6 +244,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	indexed := make(chan struct{})
 	go func() { defer close(indexed); s.indexer.run(ictx) }()
 	defer func() { stopIndexer(); <-indexed }() // after the peers are closed
+	if s.recs != nil {
+		swept := make(chan struct{})
+		go func() { defer close(swept); s.recs.run(ictx) }()
+		defer func() { stopIndexer(); <-swept }()
+	}
 	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
