@@ -162,13 +162,22 @@ func (s *Server) listReviews(w http.ResponseWriter, r *http.Request, p auth.Prin
 		}
 		limit = n
 	}
-	all, err := s.cfg.Review.Sessions(r.Context(), limit)
+	if limit < 1 || limit > 500 {
+		s.writeError(w, fmt.Errorf("%w: limit %d is not between 1 and 500", ErrBadRequest, limit))
+		return
+	}
+	// Read the most there may be, so that sessions hidden from the caller
+	// do not shorten the page they see.
+	all, err := s.cfg.Review.Sessions(r.Context(), 500)
 	if err != nil {
 		s.writeError(w, err)
 		return
 	}
-	out := make([]reviewJSON, 0, len(all))
+	out := make([]reviewJSON, 0, limit)
 	for _, sess := range all {
+		if len(out) == limit {
+			break
+		}
 		if canSee(p, sess.World) {
 			role, _ := sess.State.Role(p.User)
 			out = append(out, s.reviewOut(sess, p.User, role))

@@ -123,6 +123,13 @@ class ReviewPage {
         if (!up) this.#status.info(`review channel: ${why}; reconnecting`);
         this.#renderBar();
       },
+      gaveUp: () => {
+        // Ask the API why: a 404 or 403 says the session is gone or closed to us.
+        this.#reviews.get(this.#review.id).then(
+          () => this.#status.error("the review channel keeps failing; reload the page to try again"),
+          (err: unknown) => this.#status.error("the review is no longer available", err),
+        );
+      },
     }).open();
     void this.#watch();
   }

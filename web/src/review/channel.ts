@@ -18,7 +18,12 @@ export interface ChannelEvents {
   message(m: ChannelMessage): void;
   /** Connected (true) or lost (false, with why). */
   connection(up: boolean, why: string): void;
+  /** Stopped retrying after MAX_FAILURES connections in a row that never opened. */
+  gaveUp?(): void;
 }
+
+/** Connections in a row that may fail to open before the channel gives up. */
+export const MAX_FAILURES = 5;
 
 /** The channel of one review session. */
 export class ReviewChannel {
@@ -28,6 +33,8 @@ export class ReviewChannel {
   #closed = false;
   #backoff = 250;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Connections in a row that closed before opening (refused before the upgrade, or no server). */
+  #failures = 0;
 
   constructor(review: string, cred: Credentials, events: ChannelEvents) {
     const u = new URL(`/api/reviews/${encodeURIComponent(review)}/channel`, window.location.href);
@@ -43,8 +50,11 @@ export class ReviewChannel {
     if (this.#closed || this.#ws !== null) return;
     const ws = new WebSocket(this.#url);
     this.#ws = ws;
+    let opened = false;
     ws.onopen = () => {
+      opened = true;
       this.#backoff = 250;
+      this.#failures = 0;
       this.#events.connection(true, "");
     };
     ws.onmessage = (e) => {
@@ -59,8 +69,15 @@ export class ReviewChannel {
     };
     ws.onclose = (e) => {
       this.#ws = null;
+      if (!opened) this.#failures++;
       this.#events.connection(false, e.reason || `closed (${e.code})`);
       if (this.#closed || (e.code >= 4400 && e.code < 4500 && e.code !== 4408 && e.code !== 4429)) return; // refused: do not retry
+      if (this.#failures >= MAX_FAILURES) {
+        // A refusal (403, 404) comes before the upgrade and looks like any
+        // failure to the browser: after a few in a row, let the page ask why.
+        this.#events.gaveUp?.();
+        return;
+      }
       this.#timer = setTimeout(() => this.open(), this.#backoff);
       this.#backoff = Math.min(this.#backoff * 2, 5000);
     };
