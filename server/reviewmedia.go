@@ -190,9 +190,14 @@ func (s *Server) latestContext(id review.SessionID) (contextSample, bool) {
 	if !ok {
 		return contextSample{}, false
 	}
+	return contextOf(c), true
+}
+
+// contextOf converts a build's side-channel sample.
+func contextOf(c media.ContextSample) contextSample {
 	out := contextSample{World: c.World, Build: c.Build, Tick: c.Tick, Nodes: c.Nodes}
 	if c.Camera != nil && len(c.Camera.P) == 3 && len(c.Camera.Q) == 4 {
 		out.Camera = &review.Camera{P: [3]float64(c.Camera.P), Q: [4]float64(c.Camera.Q)}
 	}
-	return out, true
+	return out
 }

@@ -16,6 +16,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,7 @@ import (
 	"strings"
 
 	"atelier/review"
+	"atelier/review/media"
 	"atelier/review/recording"
 	"atelier/server/auth"
 	"atelier/store"
@@ -239,8 +241,12 @@ func (s *Server) annotate(w http.ResponseWriter, r *http.Request, p auth.Princip
 	}
 	if rec := r.URL.Query().Get("recording"); err == nil && rec != "" {
 		// A note on a recording's playback: its RTP timestamp is the
-		// player's and its media time the recording's, as the client sent.
+		// player's and its media time the recording's, as the client sent;
+		// its world context is the sample recorded at that time.
 		err = s.recordingOfSession(recording.ID(rec), sess.ID)
+		if err == nil {
+			s.fillRecorded(recording.ID(rec), sess, &in)
+		}
 	} else if err == nil {
 		s.fillStream(sess, &in)
 	}
@@ -398,6 +404,36 @@ func (s *Server) recordingOfSession(id recording.ID, sid review.SessionID) error
 	return err
 }
 
+// fillRecorded gives a note on a recording without world context of its
+// own the build's sample recorded at or just before its media time.
+func (s *Server) fillRecorded(id recording.ID, sess review.Session, in *review.AnnotationInput) {
+	if in.Camera != nil || in.Tick != 0 || in.MediaTime == nil {
+		return
+	}
+	_, rec, err := s.recs.open(id)
+	if err != nil {
+		return
+	}
+	samples, err := rec.Samples()
+	if err != nil {
+		s.log.Warn("recording samples unreadable", "recording", id, "err", err)
+		return
+	}
+	var at *media.ContextSample
+	for _, e := range samples { // in time order
+		if e.MediaTime > *in.MediaTime {
+			break
+		}
+		var c media.ContextSample
+		if json.Unmarshal(e.Data, &c) == nil {
+			at = &c
+		}
+	}
+	if at != nil {
+		s.applySample(sess, in, contextOf(*at))
+	}
+}
+
 // fillStream completes an annotation of the live stream: the media time
 // of its frame's RTP timestamp on the stream's clock (the same for every
 // viewer, whatever their player's own time says), and, when it brings no
@@ -412,10 +448,15 @@ func (s *Server) fillStream(sess review.Session, in *review.AnnotationInput) {
 	if in.Camera != nil || in.Tick != 0 {
 		return
 	}
-	c, ok := s.latestContext(sess.ID)
-	if !ok {
-		return
+	if c, ok := s.latestContext(sess.ID); ok {
+		s.applySample(sess, in, c)
 	}
+}
+
+// applySample fills an annotation's world context from a build's sample.
+// A sample naming another world than the session's is not trusted with
+// the world.
+func (s *Server) applySample(sess review.Session, in *review.AnnotationInput, c contextSample) {
 	if in.World == "" && (sess.World == "" || store.WorldID(c.World) == sess.World) {
 		in.World = store.WorldID(c.World)
 	}

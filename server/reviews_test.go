@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -481,6 +482,17 @@ func TestReviewRecording(t *testing.T) {
 	})
 	if m := channel.next(t, "playback"); m.Recording != rec.ID {
 		t.Fatalf("playback message %+v", m)
+	}
+
+	// A note on the playback keeps its media time and takes the build's
+	// context recorded at that time.
+	var noted struct{ Annotation review.Annotation }
+	shapes := []review.Shape{{Kind: review.ShapeArrow, Points: []review.Point{{0.1, 0.1}, {0.5, 0.5}}}}
+	in := review.AnnotationInput{Shapes: shapes, Colour: "#00ff00", Text: "later", MediaTime: &st.MediaTime, RTPTimestamp: &st.RTPTimestamp}
+	rs.call(t, http.MethodPost, base+"/annotations?recording=nope", ana, in, nil, http.StatusNotFound)
+	rs.call(t, http.MethodPost, base+"/annotations?recording="+rec.ID, ana, in, &noted, http.StatusCreated)
+	if a := noted.Annotation; math.Abs(a.MediaTime-st.MediaTime) > 1e-6 || a.Tick == 0 || a.Camera == nil || a.Camera.P != [3]float64{1, 2, 3} {
+		t.Fatalf("note on the recording at %v: %+v", st.MediaTime, a)
 	}
 	rs.call(t, http.MethodGet, "/api/recordings/nope", vic, nil, nil, http.StatusNotFound)
 
