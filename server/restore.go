@@ -117,7 +117,7 @@ func (s *Server) restoreLayers(ctx context.Context, user string, layers []store.
 		}
 		out = append(out, layerWrite{
 			Layer: l.ID, Change: changeString(res.Change, res.Changed),
-			Created: nonNil(res.Created), Deleted: nonNil(res.Deleted), Updated: nonNil(res.Updated),
+			Created: orEmpty(res.Created), Deleted: orEmpty(res.Deleted), Updated: orEmpty(res.Updated),
 		})
 	}
 	for _, n := range scope.Nodes {
@@ -152,13 +152,6 @@ func changeString(h automerge.ChangeHash, changed bool) string {
 		return ""
 	}
 	return format.ChangeHash(h).String()
-}
-
-func nonNil(ids []scene.NodeID) []scene.NodeID {
-	if ids == nil {
-		return []scene.NodeID{}
-	}
-	return ids
 }
 
 type revertRequest struct {
@@ -218,8 +211,8 @@ func (s *Server) revert(ctx context.Context, user string, wd store.World, h form
 			return layerWrite{}, fmt.Errorf("layer %s: %w", l.ID, err)
 		}
 		return layerWrite{
-			Layer: l.ID, Change: changeString(res.Change, res.Changed), Created: nonNil(res.Created),
-			Deleted: nonNil(res.Deleted), Updated: nonNil(res.Updated), Conflicts: res.Conflicts,
+			Layer: l.ID, Change: changeString(res.Change, res.Changed), Created: orEmpty(res.Created),
+			Deleted: orEmpty(res.Deleted), Updated: orEmpty(res.Updated), Conflicts: res.Conflicts,
 		}, nil
 	}
 	return layerWrite{}, fmt.Errorf("change %s: %w in any layer of world %s", h, store.ErrNotFound, wd.ID)

@@ -311,18 +311,17 @@ func (s *Server) putFrame(w http.ResponseWriter, r *http.Request, p auth.Princip
 	writeJSON(w, http.StatusOK, a)
 }
 
-// annotationOf checks that annotation id belongs to session sid.
+// annotationOf checks that annotation id belongs to session sid (one row
+// read, not the session's whole list).
 func (s *Server) annotationOf(r *http.Request, sid review.SessionID, id review.AnnotationID) error {
-	list, err := s.cfg.Review.Annotations(r.Context(), sid)
+	a, err := s.st.GetAnnotation(r.Context(), id)
+	if err == nil && a.Review != sid {
+		err = store.ErrNotFound
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: annotation %s in session %s", review.ErrNotFound, id, sid)
 	}
-	for _, a := range list {
-		if a.ID == id {
-			return nil
-		}
-	}
-	return fmt.Errorf("%w: annotation %s in session %s", review.ErrNotFound, id, sid)
+	return nil
 }
 
 // getFrame handles GET …/annotations/{annotation}/frame.

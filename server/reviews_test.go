@@ -227,6 +227,9 @@ func testReviewSession(t *testing.T, open opener) {
 	if resp, b = rs.raw(t, http.MethodPut, frame, rita, "image/png", png); resp.StatusCode != http.StatusOK {
 		t.Fatalf("frame upload: %s %s", resp.Status, b)
 	}
+	if resp, _ = rs.raw(t, http.MethodGet, base+"/annotations/nope/frame", vic, "", nil); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("frame of an unknown annotation: %s", resp.Status)
+	}
 	if resp, b = rs.raw(t, http.MethodGet, frame, vic, "", nil); resp.StatusCode != 200 || !bytes.Equal(b, png) || resp.Header.Get("Content-Type") != "image/png" {
 		t.Fatalf("frame read: %s %q", resp.Status, resp.Header.Get("Content-Type"))
 	}

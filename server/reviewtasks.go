@@ -13,9 +13,6 @@ import (
 	"atelier/store"
 )
 
-// worldParam reads an optional world id query parameter.
-func worldParam(v string) store.WorldID { return store.WorldID(v) }
-
 // taskCreate is POST /api/tasks: a task input and the session it belongs to.
 type taskCreate struct {
 	Session review.SessionID `json:"session"`
@@ -30,8 +27,8 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, p auth.Princi
 		return
 	}
 	q := r.URL.Query()
-	f := review.TaskFilter{Session: review.SessionID(q.Get("session")), Status: review.Status(q.Get("status")), Assignee: q.Get("assignee")}
-	f.World = worldParam(q.Get("world"))
+	f := review.TaskFilter{Session: review.SessionID(q.Get("session")), World: store.WorldID(q.Get("world")),
+		Status: review.Status(q.Get("status")), Assignee: q.Get("assignee")}
 	tasks, err := s.cfg.Review.ListTasks(r.Context(), f)
 	if err != nil {
 		s.writeError(w, err)
