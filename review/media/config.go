@@ -7,6 +7,7 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -174,9 +175,19 @@ func NewMediaEngine() (*webrtc.MediaEngine, error) {
 
 // NewAPI returns a pion API with the forwarded codecs, pion's default
 // interceptors (NACK generator and responder, RTCP reports, stats, TWCC)
-// and c's settings. The engine builds one and shares it by every peer
-// connection; the WHIP client and tests build their own with it.
+// and c's settings. The engine's publishers share one; viewers get a
+// viewer API instead (newViewerAPI); the WHIP client and tests build their
+// own with it.
 func NewAPI(c Config, log *slog.Logger) (*webrtc.API, error) {
+	se, err := c.SettingEngine(log)
+	if err != nil {
+		return nil, err
+	}
+	return newDefaultAPI(se)
+}
+
+// newDefaultAPI is NewAPI with its SettingEngine made.
+func newDefaultAPI(se webrtc.SettingEngine) (*webrtc.API, error) {
 	me, err := NewMediaEngine()
 	if err != nil {
 		return nil, err
@@ -185,9 +196,45 @@ func NewAPI(c Config, log *slog.Logger) (*webrtc.API, error) {
 	if err := webrtc.RegisterDefaultInterceptors(me, reg); err != nil {
 		return nil, fmt.Errorf("media: interceptors: %w", err)
 	}
-	se, err := c.SettingEngine(log)
+	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
+}
+
+// viewerAPIs makes the pion API of each viewer: the same codecs, feedback
+// and header extensions as NewAPI (so answers are the same), the shared
+// SettingEngine, and only the interceptors a send-only peer needs: RTCP
+// sender reports and a retransmitter bound to the viewer, which answers
+// NACKs from the room's shared history (retransmit.go). Pion's receiving
+// interceptors (NACK generator, receiver reports, TWCC) have nothing to do
+// on a viewer, and its stats interceptor is not read.
+type viewerAPIs struct {
+	me *webrtc.MediaEngine // copied by every peer connection, never changed
+	se webrtc.SettingEngine
+}
+
+func newViewerAPIs(se webrtc.SettingEngine) (*viewerAPIs, error) {
+	me, err := NewMediaEngine()
 	if err != nil {
 		return nil, err
 	}
-	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
+	// Register on me what the default interceptors register (feedback,
+	// header extensions); the registry is discarded.
+	if err := webrtc.RegisterDefaultInterceptors(me, &interceptor.Registry{}); err != nil {
+		return nil, fmt.Errorf("media: interceptors: %w", err)
+	}
+	return &viewerAPIs{me: me, se: se}, nil
+}
+
+func (a *viewerAPIs) api(src packetSource) (*webrtc.API, error) {
+	reg := &interceptor.Registry{}
+	reg.Add(retransmitFactory{src: src})
+	var opts []report.SenderOption
+	if a.se.LoggerFactory != nil {
+		opts = append(opts, report.WithSenderLoggerFactory(a.se.LoggerFactory))
+	}
+	sr, err := report.NewSenderInterceptor(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("media: sender reports: %w", err)
+	}
+	reg.Add(sr)
+	return webrtc.NewAPI(webrtc.WithMediaEngine(a.me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(a.se)), nil
 }

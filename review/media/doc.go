@@ -10,10 +10,12 @@
 //     default, so no STUN) and limits (gathering and connect timeouts,
 //     viewer queue length, keyframe request interval, GOP cache size,
 //     context history).
-//   - Engine builds the pion API once: a MediaEngine with VP8, VP9, H.264
-//     (each with RTX) and Opus, pion's default interceptors (NACK
-//     generator and responder, RTCP reports, stats, TWCC) and the
-//     SettingEngine of Config. Every peer connection shares it.
+//   - Engine builds the pion API of publishers once: a MediaEngine with
+//     VP8, VP9, H.264 (each with RTX) and Opus, pion's default
+//     interceptors (NACK generator and responder, RTCP reports, stats,
+//     TWCC) and the SettingEngine of Config. Each viewer gets an API with
+//     the same codecs and settings but only the interceptors a send-only
+//     peer needs: sender reports and its retransmitter (below).
 //   - Room, keyed by an opaque RoomID the caller gives, has one publisher
 //     and many viewers. Publish and Subscribe take an SDP offer and return
 //     a complete answer (ICE gathered before answering, bounded by
@@ -33,8 +35,11 @@
 //     next. A joining viewer is first sent the video packets since the last
 //     keyframe (the GOP cache), so it shows a picture as soon as it
 //     connects, even from a publisher that cannot make keyframes on demand
-//     (a file). NACKs are answered by pion's interceptors from each
-//     viewer's own send buffer (RTX when the viewer negotiated it).
+//     (a file). NACKs are answered from one history of the latest 1024
+//     video packets per forwarder, shared by all viewers (they get the
+//     publisher's sequence numbers), on the viewer's RTX stream when it
+//     negotiated one, rate-limited per viewer stream: pion's own responder would copy every packet into a
+//     buffer per viewer (~1.5 MB each, and a copy on every write).
 //   - Side channel: a publisher's data channel labelled "atelier-context"
 //     carries JSON ContextSamples (media time, camera, world, build, tick,
 //     nodes). The room keeps the latest and a bounded history (Context,

@@ -2,9 +2,9 @@ package media
 
 import (
 	"crypto/rand"
-	"github.com/pion/rtp"
 	"log/slog"
 
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -20,9 +20,10 @@ type ResourceID string
 // and makes rooms that share it. It holds no goroutines and nothing to
 // close; each Room is closed by its owner.
 type Engine struct {
-	cfg Config
-	api *webrtc.API
-	log *slog.Logger
+	cfg     Config
+	api     *webrtc.API // publishers'
+	viewers *viewerAPIs
+	log     *slog.Logger
 }
 
 // NewEngine returns an engine for cfg. It does no I/O: sockets are opened
@@ -32,11 +33,19 @@ func NewEngine(cfg Config, log *slog.Logger) (*Engine, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	cfg = cfg.withDefaults()
-	api, err := NewAPI(cfg, log)
+	se, err := cfg.SettingEngine(log)
 	if err != nil {
 		return nil, err
 	}
-	return &Engine{cfg: cfg, api: api, log: log}, nil
+	api, err := newDefaultAPI(se)
+	if err != nil {
+		return nil, err
+	}
+	viewers, err := newViewerAPIs(se)
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{cfg: cfg, api: api, viewers: viewers, log: log}, nil
 }
 
 // Config returns the engine's configuration, defaults filled in.

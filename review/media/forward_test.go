@@ -1,11 +1,18 @@
 package media_test
 
 import (
+	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+	pionmedia "github.com/pion/webrtc/v4/pkg/media"
+	"github.com/pion/webrtc/v4/pkg/media/h264reader"
+
+	"atelier/review/media"
 	"atelier/review/whipclient"
 )
 
@@ -151,4 +158,94 @@ func trickled(requests []string) bool {
 		}
 	}
 	return false
+}
+
+// TestForwardH264WithoutProfileLevelID publishes H.264 whose offer has no
+// profile-level-id, as GStreamer's rtph264pay makes it, and checks that
+// viewers offering Constrained Baseline (42e01f, as browsers do) are
+// accepted and receive frames: an absent profile-level-id is taken as
+// libwebrtc takes it. One viewer offers the engine's codecs, one pion's
+// defaults, which list Baseline (42001f) first: its track must be bound to
+// the payload type it negotiated, not to the first H.264 it offered.
+func TestForwardH264WithoutProfileLevelID(t *testing.T) {
+	s := newServer(t, serverOptions{})
+	codec := webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000, SDPFmtpLine: "packetization-mode=1"}
+	me := &webrtc.MediaEngine{}
+	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: codec, PayloadType: 96}, webrtc.RTPCodecTypeVideo); err != nil {
+		t.Fatal(err)
+	}
+	se, err := loopback().SettingEngine(testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	track, err := webrtc.NewTrackLocalStaticSample(codec, "video", "gst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
+		t.Fatal(err)
+	}
+	offer := localOffer(t, pc)
+	if strings.Contains(offer, "profile-level-id") {
+		t.Fatalf("the test's offer should have no profile-level-id:\n%s", offer)
+	}
+	resp, answer := do(t, http.MethodPost, s.whip(), media.ContentTypeSDP, offer, nil)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("WHIP POST: %s: %s", resp.Status, answer)
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		t.Fatal(err)
+	}
+	stop, sent := make(chan struct{}), make(chan struct{})
+	go func() { defer close(sent); sendH264(t, track, stop) }()
+	t.Cleanup(func() { close(stop); <-sent; _ = pc.Close() })
+	waitFor(t, 5*time.Second, "the publisher's first packets", func() bool { return s.room.Stats().PacketsIn > 0 })
+	v := subscribe(t, s.whep(), viewerOptions{})
+	w := subscribe(t, s.whep(), viewerOptions{pionCodecs: true})
+	waitFor(t, 5*time.Second, "H.264 frames at both viewers", func() bool { return v.frames.Load() >= 20 && w.frames.Load() >= 20 })
+}
+
+// sendH264 writes the H.264 fixture's NAL units to track in real time (30
+// frames a second), looping, until stop closes.
+func sendH264(t *testing.T, track *webrtc.TrackLocalStaticSample, stop <-chan struct{}) {
+	tick := time.NewTicker(time.Second / 30)
+	defer tick.Stop()
+	for {
+		f, err := os.Open(fixture("clip.h264"))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		r, err := h264reader.NewReader(f)
+		if err != nil {
+			_ = f.Close()
+			t.Error(err)
+			return
+		}
+		for {
+			nal, err := r.NextNAL()
+			if err != nil {
+				break // the end: loop
+			}
+			var d time.Duration
+			if nal.UnitType == h264reader.NalUnitTypeCodedSliceIdr || nal.UnitType == h264reader.NalUnitTypeCodedSliceNonIdr {
+				d = time.Second / 30
+				select {
+				case <-stop:
+					_ = f.Close()
+					return
+				case <-tick.C:
+				}
+			}
+			if err := track.WriteSample(pionmedia.Sample{Data: nal.Data, Duration: d}); err != nil {
+				_ = f.Close()
+				return
+			}
+		}
+		_ = f.Close()
+	}
 }

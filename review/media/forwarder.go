@@ -41,14 +41,16 @@ func (k kind) codecType() webrtc.RTPCodecType {
 // forwarder fans one publisher track out to its viewers. Its goroutine
 // (run) reads the track and hands each packet to every viewer's queue
 // without waiting; for video it keeps the packets since the last keyframe
-// (the GOP cache) that a joining viewer is sent first, and the video clock.
+// (the GOP cache) that a joining viewer is sent first, the video clock,
+// and the recent packets that answer viewers' NACKs (the history).
 type forwarder struct {
 	kind     kind
 	codec    webrtc.RTPCodecParameters
 	receiver *webrtc.RTPReceiver
 	keyframe func(payload []byte) bool // nil: no GOP cache (audio)
 	maxCache int
-	clock    *clock // nil for audio
+	clock    *clock   // nil for audio
+	hist     *history // video packets for NACKs; nil for audio
 	log      *slog.Logger
 	packets  atomic.Uint64
 	sink     PacketSink // set before run; nil: none
@@ -65,6 +67,7 @@ func newForwarder(k kind, codec webrtc.RTPCodecParameters, recv *webrtc.RTPRecei
 	if k == kindVideo {
 		f.keyframe = keyframeDetector(codec.MimeType)
 		f.clock = &clock{rate: codec.ClockRate}
+		f.hist = &history{}
 	}
 	return f
 }
@@ -127,6 +130,9 @@ func (f *forwarder) forward(pkt *rtp.Packet) {
 	f.packets.Add(1)
 	if f.clock != nil {
 		f.clock.advance(pkt.Timestamp, time.Now())
+	}
+	if f.hist != nil {
+		f.hist.put(pkt)
 	}
 	f.mu.Lock()
 	f.cache(pkt)

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
@@ -190,7 +191,8 @@ type viewer struct {
 
 // viewerOptions tune subscribe.
 type viewerOptions struct {
-	noRead bool // never read the tracks: a viewer that is stuck
+	noRead     bool // never read the tracks: a viewer that is stuck
+	pionCodecs bool // offer pion's default codecs (H.264 42001f before 42e01f, as many clients list them), not the engine's
 }
 
 // subscribe makes a pion viewer and POSTs its offer to the WHEP endpoint.
@@ -199,6 +201,9 @@ func subscribe(t testing.TB, url string, o viewerOptions) *viewer {
 	api, err := media.NewAPI(loopback(), testLogger(t))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if o.pionCodecs {
+		api = pionDefaultAPI(t)
 	}
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
@@ -230,6 +235,25 @@ func subscribe(t testing.TB, url string, o viewerOptions) *viewer {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// pionDefaultAPI is a pion API with pion's default codecs and interceptors
+// and the loopback network settings.
+func pionDefaultAPI(t testing.TB) *webrtc.API {
+	t.Helper()
+	me := &webrtc.MediaEngine{}
+	if err := me.RegisterDefaultCodecs(); err != nil {
+		t.Fatal(err)
+	}
+	reg := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(me, reg); err != nil {
+		t.Fatal(err)
+	}
+	se, err := loopback().SettingEngine(testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
 }
 
 // read counts a track's packets; video frames by timestamp change, VP8

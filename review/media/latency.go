@@ -39,21 +39,48 @@ func (h *latencyHist) observe(d time.Duration) {
 	h.counts[lo].Add(1)
 }
 
+// snapshot returns the counts so far.
+func (h *latencyHist) snapshot() LatencyHistogram {
+	var s LatencyHistogram
+	for i := range h.counts {
+		s.counts[i] = h.counts[i].Load()
+	}
+	return s
+}
+
 // quantile returns the bucket bound at or above quantile q (0–1) of the
 // durations seen, 0 when none.
-func (h *latencyHist) quantile(q float64) time.Duration {
-	var n [latencyBuckets + 1]uint64
+func (h *latencyHist) quantile(q float64) time.Duration { return h.snapshot().Quantile(q) }
+
+// count returns how many durations were seen.
+func (h *latencyHist) count() uint64 { return h.snapshot().Count() }
+
+// LatencyHistogram is a snapshot of the SFU's forwarding latency
+// histogram: buckets 10% wide from 1 µs past 4 s. Snapshots are
+// cumulative; Since gives the durations seen between two of them.
+type LatencyHistogram struct {
+	counts [latencyBuckets + 1]uint64 // the last: longer than every bucket
+}
+
+// Count returns how many durations the snapshot holds.
+func (s LatencyHistogram) Count() uint64 {
 	var total uint64
-	for i := range h.counts {
-		n[i] = h.counts[i].Load()
-		total += n[i]
+	for _, c := range s.counts {
+		total += c
 	}
+	return total
+}
+
+// Quantile returns the bucket bound at or above quantile q (0–1), at most
+// 10% above the true quantile; 0 when the snapshot is empty.
+func (s LatencyHistogram) Quantile(q float64) time.Duration {
+	total := s.Count()
 	if total == 0 {
 		return 0
 	}
 	want := uint64(math.Ceil(q * float64(total)))
 	var seen uint64
-	for i, c := range n {
+	for i, c := range s.counts {
 		seen += c
 		if seen >= want && c > 0 {
 			if i == latencyBuckets {
@@ -65,11 +92,12 @@ func (h *latencyHist) quantile(q float64) time.Duration {
 	return latencyBounds[latencyBuckets-1]
 }
 
-// count returns how many durations were seen.
-func (h *latencyHist) count() uint64 {
-	var total uint64
-	for i := range h.counts {
-		total += h.counts[i].Load()
+// Since returns the durations seen after earlier, a snapshot of the same
+// histogram taken before s.
+func (s LatencyHistogram) Since(earlier LatencyHistogram) LatencyHistogram {
+	var d LatencyHistogram
+	for i := range s.counts {
+		d.counts[i] = s.counts[i] - earlier.counts[i]
 	}
-	return total
+	return d
 }

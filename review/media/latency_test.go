@@ -28,3 +28,25 @@ func TestLatencyHist(t *testing.T) {
 		t.Errorf("a duration past the last bucket: count %d, max %v", h.count(), h.quantile(1))
 	}
 }
+
+// The difference of two snapshots is the window between them.
+func TestLatencySnapshotsSince(t *testing.T) {
+	var h latencyHist
+	for range 1000 {
+		h.observe(10 * time.Millisecond) // a slow start
+	}
+	before := h.snapshot()
+	for range 100 {
+		h.observe(100 * time.Microsecond)
+	}
+	w := h.snapshot().Since(before)
+	if w.Count() != 100 {
+		t.Fatalf("window count %d, want 100", w.Count())
+	}
+	if p99 := w.Quantile(0.99); p99 < 100*time.Microsecond || p99 > 110*time.Microsecond {
+		t.Errorf("window p99 %v, want 100µs (the start is not in it)", p99)
+	}
+	if p50 := h.quantile(0.5); p50 < 10*time.Millisecond {
+		t.Errorf("cumulative p50 %v, want the slow start's 10ms", p50)
+	}
+}

@@ -77,7 +77,11 @@ func (r *Room) pinTracks(p *publisher) error {
 // track for each of the publisher's kinds the offer can receive in the
 // publisher's codec.
 func (r *Room) negotiateViewer(ctx context.Context, pub *publisher, offer string) (*viewer, string, error) {
-	pc, err := r.eng.api.NewPeerConnection(r.eng.pcConfig())
+	api, err := r.eng.viewers.api(pub.retransmittable)
+	if err != nil {
+		return nil, "", err
+	}
+	pc, err := api.NewPeerConnection(r.eng.pcConfig())
 	if err != nil {
 		return nil, "", fmt.Errorf("media: new peer connection: %w", err)
 	}
@@ -108,14 +112,16 @@ func (r *Room) addTracks(v *viewer) error {
 		if f == nil {
 			continue
 		}
-		ok, err := pinViewer(v.pc, kind(k), f.codec.RTPCodecCapability)
+		codec, ok, err := pinViewer(v.pc, kind(k), f.codec.RTPCodecCapability)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			continue
 		}
-		track, err := webrtc.NewTrackLocalStaticRTP(f.codec.RTPCodecCapability, kind(k).String(), "atelier-"+string(r.id))
+		// The track takes the viewer's codec (same format, the viewer's own
+		// fmtp), so pion binds it to exactly the payload type negotiated.
+		track, err := webrtc.NewTrackLocalStaticRTP(codec, kind(k).String(), "atelier-"+string(r.id))
 		if err != nil {
 			return fmt.Errorf("media: new %s track: %w", kind(k), err)
 		}
@@ -133,16 +139,17 @@ func (r *Room) addTracks(v *viewer) error {
 
 // pinViewer pins the transceiver AddTrack will use for a track of kind k
 // (the first of its kind without a sender) to the viewer's offered codec of
-// the publisher's format; false if the viewer offered none.
-func pinViewer(pc *webrtc.PeerConnection, k kind, codec webrtc.RTPCodecCapability) (bool, error) {
+// the publisher's format, and returns that codec; false if the viewer
+// offered none.
+func pinViewer(pc *webrtc.PeerConnection, k kind, codec webrtc.RTPCodecCapability) (webrtc.RTPCodecCapability, bool, error) {
 	for _, tr := range pc.GetTransceivers() {
 		if tr.Kind() != k.codecType() || tr.Sender() != nil {
 			continue
 		}
-		_, ok, err := pinCodec(tr, func(c webrtc.RTPCodecCapability) bool { return sameFormat(codec, c) })
-		return ok, err
+		c, ok, err := pinCodec(tr, func(c webrtc.RTPCodecCapability) bool { return sameFormat(codec, c) })
+		return c.RTPCodecCapability, ok, err
 	}
-	return false, nil
+	return webrtc.RTPCodecCapability{}, false, nil
 }
 
 // answer creates and sets the local answer, then waits for ICE gathering

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -36,6 +37,15 @@ func newPublisher(pc *webrtc.PeerConnection, interval time.Duration) *publisher 
 
 func (p *publisher) setConnected() { p.connOnce.Do(func() { close(p.connected) }) }
 func (p *publisher) end()          { p.doneOnce.Do(func() { close(p.done) }) }
+
+// retransmittable returns a recently forwarded packet of kind k for a
+// viewer's NACK (a packetSource); nil when it is not kept.
+func (p *publisher) retransmittable(k kind, seq uint16) *rtp.Packet {
+	if f := p.fwd[k]; f != nil && f.hist != nil {
+		return f.hist.get(seq)
+	}
+	return nil
+}
 
 // requestKeyframe asks for a keyframe; requests made while one is pending
 // merge into it. It never blocks.

@@ -412,6 +412,9 @@ type Stats struct {
 	ForwardP50, ForwardP99 time.Duration
 	// Forwarded counts the packets those figures are over.
 	Forwarded uint64
+	// Forwarding is the histogram those figures come from; the difference
+	// of two snapshots (Since) gives the latency of a time window.
+	Forwarding LatencyHistogram
 }
 
 // Stats returns the room's counters.
@@ -424,7 +427,8 @@ func (r *Room) Stats() Stats {
 	}
 	r.mu.Unlock()
 	var st Stats
-	st.ForwardP50, st.ForwardP99, st.Forwarded = r.latency.quantile(0.5), r.latency.quantile(0.99), r.latency.count()
+	st.Forwarding = r.latency.snapshot()
+	st.ForwardP50, st.ForwardP99, st.Forwarded = st.Forwarding.Quantile(0.5), st.Forwarding.Quantile(0.99), st.Forwarding.Count()
 	if p != nil {
 		st.Publishing, st.PacketsIn = true, p.packetsIn()
 		st.KeyframeRequests, st.PLIsSent = p.requests.Load(), p.plis.Load()

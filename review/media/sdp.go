@@ -1,6 +1,7 @@
 package media
 
 import (
+	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -91,13 +92,61 @@ func sameFormat(a, b webrtc.RTPCodecCapability) bool {
 	pa, pb := fmtpParams(a.SDPFmtpLine), fmtpParams(b.SDPFmtpLine)
 	switch strings.ToLower(a.MimeType) {
 	case strings.ToLower(webrtc.MimeTypeH264):
-		la, lb := pa["profile-level-id"], pb["profile-level-id"]
-		return orDefault(pa["packetization-mode"], "0") == orDefault(pb["packetization-mode"], "0") &&
-			len(la) >= 4 && len(lb) >= 4 && strings.EqualFold(la[:4], lb[:4])
+		la, lb := orDefault(pa["profile-level-id"], h264DefaultProfile), orDefault(pb["profile-level-id"], h264DefaultProfile)
+		if orDefault(pa["packetization-mode"], "0") != orDefault(pb["packetization-mode"], "0") {
+			return false
+		}
+		if fa, fb := h264Profile(la), h264Profile(lb); fa != "" || fb != "" {
+			return fa == fb
+		}
+		return len(la) >= 4 && len(lb) >= 4 && strings.EqualFold(la[:4], lb[:4])
 	case strings.ToLower(webrtc.MimeTypeVP9):
 		return orDefault(pa["profile-id"], "0") == orDefault(pb["profile-id"], "0")
 	}
 	return true
+}
+
+// h264DefaultProfile stands for an absent profile-level-id. RFC 6184
+// §8.1 says Baseline level 1 (42000a); libwebrtc, and so browsers, take
+// Constrained Baseline level 3.1, as do we: GStreamer's rtph264pay leaves
+// it out, and its streams are Constrained Baseline in practice.
+const h264DefaultProfile = "42e01f"
+
+// h264Profiles classify a profile-level-id's profile_idc and profile_iop
+// bytes into profiles as libwebrtc does (h264_profile_level_id.cc), so that
+// spellings of one profile match: 42e01f, 42c01f and 42401f are all
+// Constrained Baseline.
+var h264Profiles = []struct {
+	idc, mask, value byte
+	name             string
+}{
+	{0x42, 0b0100_1111, 0b0100_0000, "constrained-baseline"},
+	{0x4d, 0b1000_1111, 0b1000_0000, "constrained-baseline"},
+	{0x58, 0b1100_1111, 0b1100_0000, "constrained-baseline"},
+	{0x42, 0b0100_1111, 0b0000_0000, "baseline"},
+	{0x58, 0b1100_1111, 0b1000_0000, "baseline"},
+	{0x4d, 0b1010_1111, 0b0000_0000, "main"},
+	{0x64, 0b1111_1111, 0b0000_0000, "high"},
+	{0x64, 0b1111_1111, 0b0000_1100, "constrained-high"},
+	{0xf4, 0b1111_1111, 0b0000_0000, "predictive-high-444"},
+}
+
+// h264Profile names the profile of a profile-level-id ("42e01f"), "" when
+// it is malformed or none of h264Profiles.
+func h264Profile(plid string) string {
+	if len(plid) != 6 {
+		return ""
+	}
+	b, err := hex.DecodeString(plid[:4])
+	if err != nil {
+		return ""
+	}
+	for _, p := range h264Profiles {
+		if b[0] == p.idc && b[1]&p.mask == p.value {
+			return p.name
+		}
+	}
+	return ""
 }
 
 // fmtpParams splits an fmtp line ("a=1;b=2") into lowercase keys and values.

@@ -214,6 +214,17 @@ func TestSameFormat(t *testing.T) {
 		{h264("packetization-mode=1;profile-level-id=42e01f"), h264("profile-level-id=42E034;packetization-mode=1"), true},
 		{h264("packetization-mode=1;profile-level-id=42e01f"), h264("packetization-mode=0;profile-level-id=42e01f"), false},
 		{h264("packetization-mode=1;profile-level-id=42e01f"), h264("packetization-mode=1;profile-level-id=640c1f"), false},
+		// No profile-level-id (GStreamer's rtph264pay): Constrained Baseline, as libwebrtc takes it.
+		{h264("packetization-mode=1"), h264("packetization-mode=1;profile-level-id=42e01f"), true},
+		{h264("packetization-mode=1;profile-level-id=42e01f"), h264("packetization-mode=1"), true},
+		{h264("packetization-mode=1"), h264("packetization-mode=1;profile-level-id=4d001f"), false},
+		// Spellings of one profile match (libwebrtc's patterns); different profiles do not.
+		{h264("packetization-mode=1;profile-level-id=42c01f"), h264("packetization-mode=1;profile-level-id=42e01f"), true},
+		{h264("packetization-mode=1;profile-level-id=42401f"), h264("packetization-mode=1;profile-level-id=42e034"), true},
+		{h264("packetization-mode=1;profile-level-id=4d401f"), h264("packetization-mode=1;profile-level-id=4d001f"), true},
+		{h264("packetization-mode=1;profile-level-id=42001f"), h264("packetization-mode=1;profile-level-id=42e01f"), false},
+		{h264("packetization-mode=1;profile-level-id=640c1f"), h264("packetization-mode=1;profile-level-id=64001f"), false},
+		{h264("packetization-mode=1;profile-level-id=zz001f"), h264("packetization-mode=1;profile-level-id=42e01f"), false},
 		{vp9(""), vp9("profile-id=0"), true},
 		{vp9("profile-id=2"), vp9("profile-id=0"), false},
 		{vp9(""), h264(""), false},
