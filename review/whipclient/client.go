@@ -1,6 +1,8 @@
 // Package whipclient publishes media files to a WHIP endpoint (RFC 9725):
 // VP8 or VP9 from .ivf, H.264 from Annex-B .h264 and Opus from .ogg,
-// paced in real time, with optional context samples on the
+// paced in real time (a frame's packets spread over 40% of its duration,
+// as a browser's pacer at 2.5 × the bitrate would send an average frame,
+// rather than in one burst), with optional context samples on the
 // "atelier-context" data channel. It is the publisher side of
 // atelier/review/media, used by "atelier publish" and by tests.
 package whipclient
@@ -16,6 +18,7 @@ import (
 	"time"
 
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
 	"atelier/review/media"
@@ -115,8 +118,10 @@ type publication struct {
 // track is one file's local track.
 type track struct {
 	src       source
-	local     *webrtc.TrackLocalStaticSample
-	mediaTime atomic.Int64 // ns: start of the latest sent sample
+	local     *webrtc.TrackLocalStaticRTP
+	rtp       *packetizer
+	out       interface{ WriteRTP(*rtp.Packet) error } // local; a fake in tests
+	mediaTime atomic.Int64                             // ns: start of the latest sent sample
 }
 
 // openTracks opens each file and makes its local track; on error every
@@ -144,9 +149,13 @@ func openTracks(files []string, h264Rate float64) (tracks []*track, err error) {
 			return tracks, fmt.Errorf("%w: %s and %s", ErrTooManyTracks, other, f)
 		}
 		seen[k] = f
-		if t.local, err = webrtc.NewTrackLocalStaticSample(codec, k.String(), "atelier-publish"); err != nil {
+		if t.rtp, err = newPacketizer(codec); err != nil {
+			return tracks, err
+		}
+		if t.local, err = webrtc.NewTrackLocalStaticRTP(codec, k.String(), "atelier-publish"); err != nil {
 			return tracks, fmt.Errorf("whipclient: %w", err)
 		}
+		t.out = t.local
 	}
 	return tracks, nil
 }

@@ -10,12 +10,31 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// pace writes the track's samples in real time: sample n goes out when the
-// durations of the samples before it have elapsed. With loop, the file
+// spreadFraction is the share of a sample's duration its packets are
+// spread over: libwebrtc's pacer sends at 2.5 × the target bitrate, so an
+// average frame leaves in 1/2.5 of its interval.
+const spreadFraction = 0.4
+
+// pace writes the track's samples in real time: sample n starts when the
+// durations of the samples before it have elapsed, and its packets are
+// spread evenly over spreadFraction of its duration. With loop, the file
 // starts over at its end and the timeline goes on.
 func (t *track) pace(ctx context.Context, loop bool) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	wait := func(until time.Time) bool {
+		d := time.Until(until)
+		if d <= 0 {
+			return ctx.Err() == nil
+		}
+		timer.Reset(d)
+		select {
+		case <-ctx.Done():
+			return false
+		case <-timer.C:
+			return true
+		}
+	}
 	start := time.Now()
 	var elapsed time.Duration
 	for {
@@ -32,22 +51,28 @@ func (t *track) pace(ctx context.Context, loop bool) error {
 		if err != nil {
 			return err
 		}
-		if d := time.Until(start.Add(elapsed)); d > 0 {
-			timer.Reset(d)
-			select {
-			case <-ctx.Done():
+		at := start.Add(elapsed)
+		pkts := t.rtp.packets(s)
+		for i, p := range pkts {
+			if !wait(at.Add(packetOffset(s.Duration, i, len(pkts)))) {
 				return nil
-			case <-timer.C:
 			}
-		} else if ctx.Err() != nil {
-			return nil
+			if err := t.out.WriteRTP(p); err != nil {
+				return err
+			}
+			if i == 0 {
+				t.mediaTime.Store(int64(elapsed))
+			}
 		}
-		if err := t.local.WriteSample(s); err != nil {
-			return err
-		}
-		t.mediaTime.Store(int64(elapsed))
 		elapsed += s.Duration
 	}
+}
+
+// packetOffset is when packet i of a sample's n goes out, after the
+// sample's start: evenly spread, the last one before spreadFraction of
+// the sample's duration d.
+func packetOffset(d time.Duration, i, n int) time.Duration {
+	return time.Duration(float64(d) * spreadFraction * float64(i) / float64(max(n, 1)))
 }
 
 // sendSamples sends a context sample every ContextInterval once the data
