@@ -9,7 +9,9 @@ import (
 // H.264 NAL unit types this package looks at (RFC 6184 section 5.2).
 const (
 	naluIDR   = 5
+	naluSEI   = 6
 	naluSPS   = 7
+	naluAUD   = 9
 	naluSTAPA = 24
 	naluFUA   = 28
 	naluMask  = 0x1f
@@ -42,14 +44,54 @@ func vp9StartsKeyframe(payload []byte) bool {
 	return p.B && !p.P
 }
 
-// h264StartsKeyframe applies pion h264writer's own test: the payload starts
-// with an SPS, alone or first in a STAP-A.
+// h264StartsKeyframe reports whether an RTP payload opens an H.264
+// keyframe: an SPS alone, or a STAP-A whose units before its SPS are only
+// access unit delimiters or SEI (x264 and GStreamer put a delimiter first).
 func h264StartsKeyframe(payload []byte) bool {
-	if len(payload) < 4 {
-		return false
+	_, ok := h264SPSUnit(payload)
+	return ok
+}
+
+// h264Opening returns the payload to give pion's h264writer first: its gate
+// opens only on a payload whose first unit is an SPS, so a STAP-A's leading
+// delimiters and SEI are cut from a copy.
+func h264Opening(payload []byte) []byte {
+	at, ok := h264SPSUnit(payload)
+	if !ok || at == 0 {
+		return payload
 	}
-	t := payload[0] & naluMask
-	return t == naluSPS || (t == naluSTAPA && payload[3]&naluMask == naluSPS)
+	return append([]byte{payload[0]}, payload[at:]...)
+}
+
+// h264SPSUnit finds the SPS that opens a keyframe: 0 for a single SPS, the
+// offset of its unit's size field in a STAP-A.
+func h264SPSUnit(payload []byte) (int, bool) {
+	if len(payload) < 1 {
+		return 0, false
+	}
+	switch payload[0] & naluMask {
+	case naluSPS:
+		return 0, true
+	case naluSTAPA:
+		for i := 1; i+2 < len(payload); {
+			n := int(binary.BigEndian.Uint16(payload[i:]))
+			if n == 0 || i+2+n > len(payload) {
+				return 0, false
+			}
+			switch payload[i+2] & naluMask {
+			case naluSPS:
+				if i == 1 {
+					return 0, true
+				}
+				return i, true
+			case naluAUD, naluSEI:
+				i += 2 + n
+			default:
+				return 0, false
+			}
+		}
+	}
+	return 0, false
 }
 
 // h264CarriesKeyframe reports whether an RTP payload holds an IDR slice or

@@ -19,6 +19,12 @@ var (
 	ErrCorrupt = errors.New("recording: corrupt")
 	// ErrBadID means a recording or viewer id is not of the form NewID makes.
 	ErrBadID = errors.New("recording: malformed id")
+	// ErrNothingToRecover means Recover found no complete frame to keep (or
+	// no partial manifest saying what the tracks are); it changed nothing.
+	ErrNothingToRecover = errors.New("recording: nothing to recover")
+	// ErrBusy means a Recorder (of this process or another) is writing the
+	// recording directory, so Recover leaves it alone.
+	ErrBusy = errors.New("recording: being recorded")
 	// ErrNoMedia means a recording has neither a video nor an audio track.
 	ErrNoMedia = errors.New("recording: no media to play")
 	// ErrNegativeSeek means a seek asked for a media time before zero.

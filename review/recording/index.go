@@ -2,6 +2,7 @@ package recording
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ const (
 	ManifestFile   = "manifest.json"
 	EventsFile     = "events.jsonl"
 	SamplesFile    = "samples.jsonl"
+	partialFile    = "manifest.partial.json"
 	videoIVFFile   = "video.ivf"
 	videoH264File  = "video.h264"
 	audioOggFile   = "audio.ogg"
@@ -85,14 +87,22 @@ type TrackInfo struct {
 	End float64 `json:"end"`
 }
 
-// Manifest is manifest.json: what a closed recording holds.
+// Manifest is manifest.json: what a closed recording holds. While the
+// recording is unfinished, manifest.partial.json holds what is known of it
+// so far in the same form: the tracks' codecs, clock rates and channels,
+// the creation time and the epoch, with no frame counts.
 type Manifest struct {
 	// ID is the recording id (the directory name).
 	ID ID `json:"id"`
 	// Created is when the Recorder was made.
 	Created time.Time `json:"created"`
-	// Closed is when the Recorder was closed.
+	// Closed is when the Recorder was closed; for a recovered recording,
+	// the wall time where its last recovered frame ends.
 	Closed time.Time `json:"closed"`
+	// Recovered says that Recover wrote the manifest: the Recorder never
+	// closed (the process died), so the frames after the last complete one
+	// are gone and Dropped, Late and Lost are not known.
+	Recovered bool `json:"recovered,omitempty"`
 	// Epoch is the wall time at media time 0 (zero if nothing was written).
 	Epoch time.Time `json:"epoch"`
 	// Duration is the largest track End, in seconds.
@@ -101,6 +111,14 @@ type Manifest struct {
 	Video *TrackInfo `json:"video,omitempty"`
 	// Audio is the recorded audio track, nil when absent.
 	Audio *TrackInfo `json:"audio,omitempty"`
+}
+
+// track returns the manifest's track of that kind (nil when absent).
+func (m *Manifest) track(kind string) *TrackInfo {
+	if kind == KindVideo {
+		return m.Video
+	}
+	return m.Audio
 }
 
 type codec int
@@ -153,10 +171,12 @@ func (c codec) fileName() string {
 	}
 }
 
-// indexWriter appends Frame lines to an index file.
+// indexWriter appends Frame lines to an index file, one write each and no
+// buffering in the process: a line is in the file (the kernel's page cache)
+// as soon as its frame is, so a crash of the process loses no indexed frame.
 type indexWriter struct {
 	f   *os.File
-	buf *bufio.Writer
+	buf bytes.Buffer
 	enc *json.Encoder
 }
 
@@ -165,23 +185,24 @@ func createIndex(path string) (*indexWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recording: create index: %w", err)
 	}
-	buf := bufio.NewWriter(f)
-	return &indexWriter{f: f, buf: buf, enc: json.NewEncoder(buf)}, nil
+	w := &indexWriter{f: f}
+	w.enc = json.NewEncoder(&w.buf)
+	return w, nil
 }
 
 func (w *indexWriter) append(fr Frame) error {
+	w.buf.Reset()
 	if err := w.enc.Encode(fr); err != nil {
+		return fmt.Errorf("recording: encode index entry: %w", err)
+	}
+	if _, err := w.f.Write(w.buf.Bytes()); err != nil {
 		return fmt.Errorf("recording: write index: %w", err)
 	}
 	return nil
 }
 
 func (w *indexWriter) close() error {
-	err := w.buf.Flush()
-	if cerr := w.f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := w.f.Close(); err != nil {
 		return fmt.Errorf("recording: close index: %w", err)
 	}
 	return nil

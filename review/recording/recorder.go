@@ -1,7 +1,6 @@
 package recording
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,10 +29,12 @@ type Recorder struct {
 
 	mu      sync.Mutex
 	epoch   time.Time
+	partial Manifest // manifest.partial.json as last written
 	video   *trackWriter
 	audio   *trackWriter
 	events  *jsonlWriter
 	samples *jsonlWriter
+	lock    *os.File // the directory's lock (lockDir), from the first track to Close
 	closed  bool
 
 	closeOnce sync.Once
@@ -46,8 +47,10 @@ func NewRecorder(dir string, log *slog.Logger) *Recorder {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	created := time.Now()
 	return &Recorder{dir: dir, log: log.With("recording", filepath.Base(dir)),
-		now: time.Now, created: time.Now()}
+		now: time.Now, created: created,
+		partial: Manifest{ID: ID(filepath.Base(dir)), Created: created.UTC()}}
 }
 
 // Dir is the recording directory.
@@ -91,6 +94,25 @@ func (r *Recorder) addTrackLocked(kind string, c codec, clock uint32, ch uint16)
 	if err := os.MkdirAll(r.dir, 0o750); err != nil {
 		return nil, fmt.Errorf("recording: create directory: %w", err)
 	}
+	if r.lock == nil {
+		l, err := lockDir(r.dir)
+		if err != nil {
+			return nil, err
+		}
+		r.lock = l
+	}
+	if ch == 0 {
+		ch = 2
+	}
+	info := &TrackInfo{Codec: c.mimeType(), ClockRate: clock, File: c.fileName(), Index: indexName(kind)}
+	if kind == KindAudio {
+		info.Channels = ch
+	}
+	// The track is in the partial manifest before its files exist, so
+	// Recover knows every track that may have frames.
+	if err := r.updatePartialLocked(kind, info); err != nil {
+		return nil, err
+	}
 	t, err := newTrackWriter(r, kind, c, clock, ch)
 	if err != nil {
 		return nil, err
@@ -103,36 +125,87 @@ func (r *Recorder) addTrackLocked(kind string, c codec, clock uint32, ch uint16)
 	return t, nil
 }
 
-// mediaStart returns the media time, in seconds, of a track whose first frame
-// was written at wall time at; the first call fixes the epoch.
-func (r *Recorder) mediaStart(at time.Time) float64 {
+// trackStarted returns the media time, in seconds, of a track whose first
+// frame was written at wall time at; the first call fixes the epoch. The
+// partial manifest gets the epoch and the track's start and picture size.
+func (r *Recorder) trackStarted(kind string, at time.Time, width, height uint16) float64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.epoch.IsZero() {
 		r.epoch = at
 	}
-	return at.Sub(r.epoch).Seconds()
+	start := at.Sub(r.epoch).Seconds()
+	if cur := r.partial.track(kind); cur != nil {
+		info := *cur
+		info.Start, info.Width, info.Height = start, width, height
+		if err := r.updatePartialLocked(kind, &info); err != nil {
+			// The frame is recorded; only a crash recovery would miss the epoch.
+			r.log.Warn("partial manifest not updated", "kind", kind, "err", err)
+		}
+	}
+	return start
+}
+
+// updatePartialLocked writes manifest.partial.json with the track of that
+// kind set to info, and the epoch if it is fixed.
+func (r *Recorder) updatePartialLocked(kind string, info *TrackInfo) error {
+	p := r.partial
+	if kind == KindVideo {
+		p.Video = info
+	} else {
+		p.Audio = info
+	}
+	if !r.epoch.IsZero() {
+		p.Epoch = r.epoch.UTC()
+	}
+	// Not synced: this runs on the forwarder's goroutine at a track's first
+	// frame, and the rename alone keeps it whole through a process crash.
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return fmt.Errorf("recording: encode %s: %w", partialFile, err)
+	}
+	if err := writeFileAtomic(r.dir, partialFile, append(b, '\n'), false); err != nil {
+		return err
+	}
+	r.partial = p
+	return nil
 }
 
 // WriteEvent appends one event-log entry (one JSON value) to events.jsonl,
 // stamped with the current wall time.
 func (r *Recorder) WriteEvent(data json.RawMessage) error {
-	return r.writeLine(&r.events, EventsFile, data)
+	return r.WriteEventAt(r.now(), data)
+}
+
+// WriteEventAt appends an event that happened at wall time at (an event
+// log written after the fact keeps each entry's own time, and so its media
+// time).
+func (r *Recorder) WriteEventAt(at time.Time, data json.RawMessage) error {
+	return r.writeLine(&r.events, EventsFile, at, data)
 }
 
 // WriteSample appends one side-channel sample (one JSON value) to
 // samples.jsonl, stamped with the current wall time.
 func (r *Recorder) WriteSample(data json.RawMessage) error {
-	return r.writeLine(&r.samples, SamplesFile, data)
+	return r.writeLine(&r.samples, SamplesFile, r.now(), data)
 }
 
-func (r *Recorder) writeLine(w **jsonlWriter, name string, data json.RawMessage) error {
+// entry is the events.jsonl or samples.jsonl line of data at wall time at.
+func entry(at time.Time, data json.RawMessage) ([]byte, error) {
 	if !json.Valid(data) {
-		return ErrBadJSON
+		return nil, ErrBadJSON
 	}
-	line, err := json.Marshal(entryLine{At: r.now().UTC(), Data: data})
+	line, err := json.Marshal(entryLine{At: at.UTC(), Data: data})
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrBadJSON, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadJSON, err)
+	}
+	return line, nil
+}
+
+func (r *Recorder) writeLine(w **jsonlWriter, name string, at time.Time, data json.RawMessage) error {
+	line, err := entry(at, data)
+	if err != nil {
+		return err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -190,40 +263,76 @@ func (r *Recorder) close() error {
 	if m.Epoch.IsZero() {
 		m.Epoch = m.Created
 	}
-	errs = append(errs, writeManifest(r.dir, m))
+	errs = append(errs, finishManifest(r.dir, m))
+	if r.lock != nil {
+		errs = append(errs, r.lock.Close())
+	}
 	return errors.Join(errs...)
 }
 
-func writeManifest(dir string, m Manifest) error {
+// finishManifest writes manifest.json and then removes the partial
+// manifest, which a finished recording no longer needs.
+func finishManifest(dir string, m Manifest) error {
+	if err := writeJSONFile(dir, ManifestFile, m); err != nil {
+		return err
+	}
+	if err := os.Remove(filepath.Join(dir, partialFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("recording: remove partial manifest: %w", err)
+	}
+	return nil
+}
+
+// writeJSONFile replaces dir/name with v as indented JSON, atomically: a
+// temporary file, synced, renamed over it.
+func writeJSONFile(dir, name string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("recording: encode %s: %w", name, err)
+	}
+	return writeFileAtomic(dir, name, append(b, '\n'), true)
+}
+
+// writeFileAtomic replaces dir/name with b: a temporary file, renamed over
+// it, so a reader (or a crash) sees the old file or the new one. With sync
+// the data reaches the disk before the rename; without, a process crash
+// still cannot tear it (only a power cut can).
+func writeFileAtomic(dir, name string, b []byte, sync bool) error {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return fmt.Errorf("recording: create directory: %w", err)
 	}
-	b, err := json.MarshalIndent(m, "", "  ")
+	tmp := filepath.Join(dir, name+".tmp")
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640) //nolint:gosec // fixed name in the recording directory.
 	if err != nil {
-		return fmt.Errorf("recording: encode manifest: %w", err)
+		return fmt.Errorf("recording: write %s: %w", name, err)
 	}
-	tmp := filepath.Join(dir, ManifestFile+".tmp")
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o640); err != nil {
-		return fmt.Errorf("recording: write manifest: %w", err)
+	_, err = f.Write(b)
+	if err == nil && sync {
+		err = f.Sync()
 	}
-	if err := os.Rename(tmp, filepath.Join(dir, ManifestFile)); err != nil {
-		return fmt.Errorf("recording: write manifest: %w", err)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(dir, name))
+	}
+	if err != nil {
+		return fmt.Errorf("recording: write %s: %w", name, err)
 	}
 	return nil
 }
 
 // entryLine is one line of events.jsonl or samples.jsonl.
 type entryLine struct {
-	// At is the wall time of the write, UTC.
+	// At is the entry's wall time (of the write, or the event's own), UTC.
 	At time.Time `json:"at"`
 	// Data is the caller's JSON value, compacted.
 	Data json.RawMessage `json:"data"`
 }
 
-// jsonlWriter appends lines to a JSON-lines file.
+// jsonlWriter appends lines to a JSON-lines file, one write each and no
+// buffering in the process, so a crash of the process loses no line.
 type jsonlWriter struct {
-	f   *os.File
-	buf *bufio.Writer
+	f *os.File
 }
 
 func openJSONL(dir, name string) (*jsonlWriter, error) {
@@ -234,22 +343,18 @@ func openJSONL(dir, name string) (*jsonlWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recording: open %s: %w", name, err)
 	}
-	return &jsonlWriter{f: f, buf: bufio.NewWriter(f)}, nil
+	return &jsonlWriter{f: f}, nil
 }
 
 func (w *jsonlWriter) write(line []byte) error {
-	if _, err := w.buf.Write(append(line, '\n')); err != nil {
+	if _, err := w.f.Write(append(line, '\n')); err != nil {
 		return fmt.Errorf("recording: append line: %w", err)
 	}
 	return nil
 }
 
 func (w *jsonlWriter) close() error {
-	err := w.buf.Flush()
-	if cerr := w.f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := w.f.Close(); err != nil {
 		return fmt.Errorf("recording: close log: %w", err)
 	}
 	return nil

@@ -1,12 +1,14 @@
 package recording
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -170,6 +172,94 @@ func TestRecorderH264(t *testing.T) {
 	}
 }
 
+// An encoder that starts each access unit with a delimiter (x264's
+// default, GStreamer's rtph264pay aggregates it with the SPS and PPS) is
+// recorded from its first keyframe: the STAP-A [AUD, SPS, PPS] opens the
+// track, as [SPS, PPS] does.
+func TestRecorderH264WithDelimiters(t *testing.T) {
+	aus := h264AccessUnits(t, fixture("clip.h264"))
+	r, _ := newTestRecorder(t)
+	tw, err := r.AddTrack(KindVideo, "video/H264", 90000, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk := packetizer(&codecs.H264Payloader{}, 90000)
+	aud := []byte{0x00, 0x02, naluAUD, 0xf0} // a STAP-A unit: size, delimiter, primary_pic_type
+	stapWithAUD := 0
+	for _, au := range aus {
+		for _, p := range pk.Packetize(annexB(au), frameTicks) {
+			if _, ok := h264SPSUnit(p.Payload); ok && p.Payload[0]&naluMask == naluSTAPA {
+				p.Payload = append(append([]byte{p.Payload[0]}, aud...), p.Payload[1:]...)
+				stapWithAUD++
+			}
+			if err := tw.WriteRTP(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	closeRecorder(t, r)
+	if stapWithAUD == 0 {
+		t.Fatal("the payloader made no STAP-A with the SPS; the test feeds nothing it means to")
+	}
+	got := h264AccessUnits(t, filepath.Join(r.Dir(), videoH264File))
+	var withoutAUD [][][]byte
+	for _, au := range got {
+		au = slices.DeleteFunc(slices.Clone(au), func(n []byte) bool { return n[0]&naluMask == naluAUD })
+		withoutAUD = append(withoutAUD, au)
+	}
+	if !reflect.DeepEqual(withoutAUD, aus) {
+		t.Fatalf("re-read %d access units; want the fixture's %d from the first keyframe, NAL for NAL", len(got), len(aus))
+	}
+	rec, err := Open(r.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := rec.Manifest().Video; v.Frames != len(aus) || v.Dropped != 0 {
+		t.Errorf("manifest: %d frames, %d packets dropped; want %d and none (the first keyframe opens the track)", v.Frames, v.Dropped, len(aus))
+	}
+}
+
+func TestH264KeyframeStart(t *testing.T) {
+	sps, pps, idr := []byte{0x67, 1, 2}, []byte{0x68, 3}, []byte{0x65, 4}
+	stap := func(units ...[]byte) []byte {
+		b := []byte{0x78} // F=0, NRI=3, type 24
+		for _, u := range units {
+			b = append(append(b, byte(len(u)>>8), byte(len(u))), u...)
+		}
+		return b
+	}
+	aud, sei := []byte{0x09, 0xf0}, []byte{0x06, 5, 0x80}
+	for _, tc := range []struct {
+		name    string
+		payload []byte
+		starts  bool
+		opening []byte
+	}{
+		{"single SPS", sps, true, sps},
+		{"STAP-A SPS PPS", stap(sps, pps), true, stap(sps, pps)},
+		{"STAP-A AUD SPS PPS", stap(aud, sps, pps), true, stap(sps, pps)},
+		{"STAP-A AUD SEI SPS", stap(aud, sei, sps), true, stap(sps)},
+		{"STAP-A PPS SPS", stap(pps, sps), false, nil},
+		{"single IDR", idr, false, nil},
+		{"single AUD", aud, false, nil},
+		{"truncated STAP-A", stap(aud, sps)[:5], false, nil},
+		{"empty", nil, false, nil},
+	} {
+		if got := h264StartsKeyframe(tc.payload); got != tc.starts {
+			t.Errorf("%s: starts a keyframe %v, want %v", tc.name, got, tc.starts)
+		}
+		if tc.starts {
+			in := slices.Clone(tc.payload)
+			if got := h264Opening(in); !bytes.Equal(got, tc.opening) {
+				t.Errorf("%s: opening payload %x, want %x", tc.name, got, tc.opening)
+			}
+			if !bytes.Equal(in, tc.payload) {
+				t.Errorf("%s: the packet's payload was changed", tc.name)
+			}
+		}
+	}
+}
+
 func TestRecorderOpus(t *testing.T) {
 	src, granules := oggPackets(t, fixture("clip.ogg"))
 	// The last page's granule marks the end of the audio (ffmpeg trims the
@@ -256,6 +346,33 @@ func TestRecorderEventsAndSamples(t *testing.T) {
 	}
 	if _, err := NewPlayer(rec, nil); !errors.Is(err, ErrNoMedia) {
 		t.Errorf("player without media: %v, want ErrNoMedia", err)
+	}
+}
+
+// An event written after the fact keeps its own time, so its media time is
+// when it happened.
+func TestRecorderEventTimes(t *testing.T) {
+	r, _ := newTestRecorder(t)
+	epoch := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	r.now = func() time.Time { return epoch.Add(time.Minute) } // the time of writing
+	r.created = epoch
+	if err := r.WriteEventAt(epoch.Add(2500*time.Millisecond), json.RawMessage(`{"type":"pause"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteEventAt(epoch, json.RawMessage(`{"type":`)); !errors.Is(err, ErrBadJSON) {
+		t.Fatalf("broken JSON: %v, want ErrBadJSON", err)
+	}
+	closeRecorder(t, r)
+	rec, err := Open(r.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := rec.Events()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 1 || !near(events[0].MediaTime, 2.5) {
+		t.Fatalf("events %+v, want the pause at 2.5 s", events)
 	}
 }
 

@@ -38,17 +38,11 @@ type Entry struct {
 // manifest is ErrNotFound; anything that does not parse or agree is
 // ErrCorrupt.
 func Open(dir string) (*Recording, error) {
-	b, err := os.ReadFile(filepath.Join(dir, ManifestFile)) //nolint:gosec // the caller chooses the directory.
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %s: %w", ErrNotFound, dir, err)
-	}
+	m, err := readManifest(dir, ManifestFile)
 	if err != nil {
-		return nil, fmt.Errorf("recording: read manifest: %w", err)
+		return nil, err
 	}
-	r := &Recording{dir: dir}
-	if err := json.Unmarshal(b, &r.manifest); err != nil {
-		return nil, fmt.Errorf("%w: manifest: %w", ErrCorrupt, err)
-	}
+	r := &Recording{dir: dir, manifest: m}
 	if r.video, err = r.loadTrack(r.manifest.Video, KindVideo); err != nil {
 		return nil, err
 	}
@@ -59,17 +53,29 @@ func Open(dir string) (*Recording, error) {
 	return r, nil
 }
 
+// readManifest reads manifest.json or the partial manifest: a missing file
+// is ErrNotFound, one that does not parse ErrCorrupt.
+func readManifest(dir, name string) (Manifest, error) {
+	var m Manifest
+	b, err := os.ReadFile(filepath.Join(dir, name)) //nolint:gosec // the caller chooses the directory.
+	if errors.Is(err, fs.ErrNotExist) {
+		return m, fmt.Errorf("%w: %s: %w", ErrNotFound, dir, err)
+	}
+	if err != nil {
+		return m, fmt.Errorf("recording: read %s: %w", name, err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("%w: %s: %w", ErrCorrupt, name, err)
+	}
+	return m, nil
+}
+
 func (r *Recording) loadTrack(info *TrackInfo, kind string) ([]Frame, error) {
 	if info == nil {
 		return nil, nil
 	}
-	c, err := codecOf(kind, info.Codec)
-	if err != nil {
-		return nil, fmt.Errorf("%w: manifest %s track: %w", ErrCorrupt, kind, err)
-	}
-	if info.File != c.fileName() || info.Index != indexName(kind) || info.ClockRate == 0 {
-		return nil, fmt.Errorf("%w: manifest %s track names %q/%q at %d Hz",
-			ErrCorrupt, kind, info.File, info.Index, info.ClockRate)
+	if _, err := checkTrackInfo(kind, info); err != nil {
+		return nil, err
 	}
 	st, err := os.Stat(filepath.Join(r.dir, info.File))
 	if err != nil {
@@ -88,6 +94,20 @@ func (r *Recording) loadTrack(info *TrackInfo, kind string) ([]Frame, error) {
 		return nil, fmt.Errorf("%w: %s lists %d frames, manifest %d", ErrCorrupt, info.Index, len(frames), info.Frames)
 	}
 	return frames, nil
+}
+
+// checkTrackInfo checks a manifest track's codec, file names and clock
+// rate, so that nothing outside the recording's own files is opened.
+func checkTrackInfo(kind string, info *TrackInfo) (codec, error) {
+	c, err := codecOf(kind, info.Codec)
+	if err != nil {
+		return 0, fmt.Errorf("%w: manifest %s track: %w", ErrCorrupt, kind, err)
+	}
+	if info.File != c.fileName() || info.Index != indexName(kind) || info.ClockRate == 0 {
+		return 0, fmt.Errorf("%w: manifest %s track names %q/%q at %d Hz",
+			ErrCorrupt, kind, info.File, info.Index, info.ClockRate)
+	}
+	return c, nil
 }
 
 // Dir is the recording directory.

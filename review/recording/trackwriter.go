@@ -78,9 +78,6 @@ type trackWriter struct {
 }
 
 func newTrackWriter(r *Recorder, kind string, c codec, clock uint32, ch uint16) (*trackWriter, error) {
-	if ch == 0 {
-		ch = 2
-	}
 	name := c.fileName()
 	f, err := createFile(filepath.Join(r.dir, name))
 	if err != nil {
@@ -166,6 +163,11 @@ func (t *trackWriter) writeLocked(p *rtp.Packet) (requestKeyframe bool, err erro
 			return false, err
 		}
 		t.log.Info("recording track", "dropped_before_keyframe", t.dropped)
+		if t.codec == codecH264 {
+			q := *p
+			q.Payload = h264Opening(p.Payload)
+			p = &q
+		}
 	}
 	return false, t.write(p)
 }
@@ -184,8 +186,9 @@ func (t *trackWriter) keyframeDue() bool {
 }
 
 // startsKeyframe says whether a packet may open the track: the first packet
-// of a keyframe, by the same test pion's writer applies (so the writer never
-// drops the packet that opened the gate).
+// of a keyframe, by the test pion's writer applies (so the writer never
+// drops the packet that opened the gate), except that an H.264 STAP-A may
+// start with delimiters or SEI, which are cut before pion's writer sees it.
 func (t *trackWriter) startsKeyframe(payload []byte) bool {
 	switch t.codec {
 	case codecVP8:
@@ -270,7 +273,7 @@ func (t *trackWriter) noteWritten(ts uint32, offset int64) error {
 	}
 	if t.count == 0 {
 		t.firstTS = ts
-		t.start = t.rec.mediaStart(t.rec.now())
+		t.start = t.rec.trackStarted(t.kind, t.rec.now(), t.width, t.height)
 	}
 	t.pending = &Frame{
 		Number: t.count, RTPTimestamp: ts, Offset: offset, Size: t.cw.n - offset,
@@ -291,7 +294,7 @@ func (t *trackWriter) flushPending() error {
 	if t.count > 0 {
 		gap = fr.RTPTimestamp - t.lastTS
 	}
-	t.end = t.start + float64(int64(fr.RTPTimestamp-t.firstTS)+int64(gap))/float64(t.clock)
+	t.end = frameEnd(t.start, t.firstTS, fr.RTPTimestamp, gap, t.clock)
 	t.lastTS = fr.RTPTimestamp
 	t.count++
 	if fr.Keyframe {
@@ -330,6 +333,13 @@ func (t *trackWriter) close() (*TrackInfo, error) {
 		info.Channels = t.channels
 	}
 	return info, errors.Join(errs...)
+}
+
+// frameEnd is the media time where a track's frame with RTP timestamp ts
+// ends, taken to last gap ticks, for a track whose first frame (timestamp
+// firstTS) is at media time start.
+func frameEnd(start float64, firstTS, ts, gap, clock uint32) float64 {
+	return start + float64(int64(ts-firstTS)+int64(gap))/float64(clock)
 }
 
 func removeIfExists(path string) error {
