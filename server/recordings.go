@@ -4,7 +4,9 @@ package server
 // session is recorded under Config.RecordingsDir/<recording id>/ (package
 // recording: pion's IVF/H.264/Ogg writers, a frame index, the build's
 // context samples, and the session's event log written when the
-// recording ends), with a session.json naming its session. A recording is
+// recording ends), with a session.json naming its session. A recording
+// that a dying process left without its manifest is recovered (its
+// complete frames kept) when the server next starts. A recording is
 // played to a group over WHEP (POST /api/recordings/{id}/whep): one
 // player per recording, shared by every viewer, so the session driver's
 // play, pause and seek apply to everyone watching; the player's state is
@@ -114,6 +116,80 @@ func newRecordings(dir string, svc *review.Service, cfg recording.Config, room f
 		active: map[review.SessionID]*activeRecording{}, players: map[recording.ID]*playback{}}
 }
 
+// recoverUnfinished finalizes every recording directory with a
+// session.json but no manifest.json: one that a process which died while
+// recording left behind (recording.RecoverWithEvents, with the session's
+// events of the recording's span from the store; if they cannot be read,
+// the directory waits for the next start). Serve calls it before it
+// accepts requests, when nothing is being recorded; later, a recording
+// between its last track's end and its manifest would look the same. A
+// directory that cannot be recovered stays unlisted and is tried again at
+// the next start.
+func (rs *recordings) recoverUnfinished() {
+	entries, err := os.ReadDir(rs.dir)
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			rs.log.Error("recordings not checked for recovery", "err", err)
+		}
+		return
+	}
+	for _, e := range entries {
+		id := recording.ID(e.Name())
+		meta, err := rs.meta(id)
+		if err != nil {
+			continue // not a recording
+		}
+		dir := filepath.Join(rs.dir, string(id))
+		if _, err := os.Stat(filepath.Join(dir, recording.ManifestFile)); !errors.Is(err, os.ErrNotExist) {
+			continue // finished (or unreadable, which open reports)
+		}
+		log := rs.log.With("recording", id, "session", meta.Session)
+		var events int
+		m, err := recording.RecoverWithEvents(dir, func(end time.Time) ([]recording.Entry, error) {
+			entries, err := rs.spanEvents(meta, end)
+			events = len(entries)
+			return entries, err
+		})
+		if err != nil {
+			log.Warn("unfinished recording not recovered", "err", err)
+			continue
+		}
+		var video, audio int
+		if m.Video != nil {
+			video = m.Video.Frames
+		}
+		if m.Audio != nil {
+			audio = m.Audio.Frames
+		}
+		log.Info("unfinished recording recovered", "video_frames", video, "audio_frames", audio,
+			"duration", m.Duration, "events", events)
+	}
+}
+
+// spanEvents returns the session's events from a recording's start to its
+// end: the event log a recording gets when it ends (finish), or from the
+// store when it is recovered after a crash.
+func (rs *recordings) spanEvents(meta recordingMeta, end time.Time) ([]recording.Entry, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	events, err := rs.svc.Events(ctx, meta.Session)
+	if err != nil {
+		return nil, err
+	}
+	var out []recording.Entry
+	for _, e := range events {
+		if e.At.Before(meta.StartedAt) || e.At.After(end) {
+			continue
+		}
+		b, err := json.Marshal(e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, recording.Entry{At: e.At, Data: b})
+	}
+	return out, nil
+}
+
 // track starts recording a published track (and the recording, for the
 // publication's first track). It is media.RoomOptions.OnTrack.
 func (rs *recordings) track(id media.RoomID, t media.TrackInfo) media.PacketSink {
@@ -153,7 +229,7 @@ func (rs *recordings) startLocked(sid review.SessionID) (*activeRecording, error
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	meta := recordingMeta{ID: id, Session: sid, StartedAt: time.Now().UTC()}
+	meta := recordingMeta{ID: id, Session: sid, StartedAt: time.Now().UTC().Truncate(time.Microsecond)} // events are stored to the µs
 	b, _ := json.Marshal(meta)
 	if err := os.WriteFile(filepath.Join(dir, "session.json"), b, 0o644); err != nil {
 		return nil, err
@@ -186,14 +262,14 @@ func (rs *recordings) trackEnded(sid review.SessionID, a *activeRecording) {
 
 // finish writes the session's events of the recording's span and closes it.
 func (rs *recordings) finish(a *activeRecording) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if events, err := rs.svc.Events(ctx, a.meta.Session); err == nil {
-		for _, e := range events {
-			if !e.At.Before(a.meta.StartedAt) {
-				b, _ := json.Marshal(e)
-				_ = a.rec.WriteEvent(b)
-			}
+	events, err := rs.spanEvents(a.meta, time.Now())
+	if err != nil {
+		rs.log.Warn("recording's event log not written", "recording", a.meta.ID, "err", err)
+	}
+	for _, e := range events {
+		if err := a.rec.WriteEventAt(e.At, e.Data); err != nil {
+			rs.log.Warn("recording's event log not written", "recording", a.meta.ID, "err", err)
+			break
 		}
 	}
 	if err := a.rec.Close(); err != nil {
@@ -347,10 +423,14 @@ type recordingJSON struct {
 	Duration  float64          `json:"duration"`
 	Frames    int              `json:"frames"`
 	Keyframes []float64        `json:"keyframes"`
+	// Recovered marks a recording finished by crash recovery at startup
+	// (its last frame and its loss counts are missing).
+	Recovered bool `json:"recovered"`
 }
 
 func toRecordingJSON(meta recordingMeta, rec *recording.Recording) recordingJSON {
-	out := recordingJSON{ID: meta.ID, Session: meta.Session, StartedAt: meta.StartedAt, Duration: rec.Duration(), Frames: len(rec.Frames()), Keyframes: []float64{}}
+	out := recordingJSON{ID: meta.ID, Session: meta.Session, StartedAt: meta.StartedAt, Duration: rec.Duration(),
+		Frames: len(rec.Frames()), Keyframes: []float64{}, Recovered: rec.Manifest().Recovered}
 	for _, f := range rec.Frames() {
 		if f.Keyframe {
 			out.Keyframes = append(out.Keyframes, f.MediaTime)

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,6 +29,7 @@ import (
 	"atelier/review/whipclient"
 	"atelier/server"
 	"atelier/server/auth"
+	"atelier/store"
 )
 
 // loopbackRTC is the test network: loopback UDP over IPv4, no STUN.
@@ -72,30 +74,52 @@ func (h *hookSink) events() []string {
 // reviewServer runs a server with the review service and media engine.
 type reviewServer struct {
 	*testServer
-	hooks *hookSink
-	svc   *review.Service
+	hooks      *hookSink
+	svc        *review.Service
+	recordings string // the recordings directory
 }
 
 func startReviewServer(t *testing.T, open opener) *reviewServer {
+	t.Helper()
+	return serveReview(t, newReviewBackend(t, open), t.TempDir())
+}
+
+// reviewBackend is a store and a running review service: what a process
+// has before its server starts.
+type reviewBackend struct {
+	st    store.Store
+	svc   *review.Service
+	hooks *hookSink
+}
+
+func newReviewBackend(t *testing.T, open opener) *reviewBackend {
 	t.Helper()
 	hooks := &hookSink{}
 	hookSrv := httptest.NewServer(hooks)
 	t.Cleanup(hookSrv.Close)
 	st := open(t)
-	log := slog.New(slog.DiscardHandler)
-	svc := review.New(st, log, review.Config{Webhook: review.WebhookConfig{URL: hookSrv.URL, Secret: "hook-secret", Backoff: 10 * time.Millisecond}})
+	svc := review.New(st, slog.New(slog.DiscardHandler), review.Config{Webhook: review.WebhookConfig{URL: hookSrv.URL, Secret: "hook-secret", Backoff: 10 * time.Millisecond}})
 	if err := svc.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = svc.Close(); _ = st.Close() }) // after the server stops
+	return &reviewBackend{st: st, svc: svc, hooks: hooks}
+}
+
+// serveReview runs a server with b's review service, a media engine and
+// recordings in the recordings directory.
+func serveReview(t *testing.T, b *reviewBackend, recordings string) *reviewServer {
+	t.Helper()
+	log := slog.New(slog.DiscardHandler)
 	eng, err := media.NewEngine(loopbackRTC(), log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	net := loopbackRTC()
-	ts := serveStore(t, st, "s3cret", server.Config{Review: svc, Media: eng, RecordingsDir: t.TempDir(),
+	ts := serveStore(t, b.st, "s3cret", server.Config{Review: b.svc, Media: eng, RecordingsDir: recordings,
 		Playback: recording.Config{InterfaceFilter: net.InterfaceFilter, IncludeLoopback: true, NetworkTypes: net.NetworkTypes}})
-	t.Cleanup(func() { ts.stop(); _ = svc.Close(); _ = st.Close() })
-	return &reviewServer{testServer: ts, hooks: hooks, svc: svc}
+	t.Cleanup(ts.stop)
+	return &reviewServer{testServer: ts, hooks: b.hooks, svc: b.svc, recordings: recordings}
 }
 
 // call makes a JSON request and decodes the answer into out (if not nil),
@@ -444,7 +468,15 @@ func TestReviewRecording(t *testing.T) {
 	if m := channel.next(t, "media"); m.Event != "live" {
 		t.Fatalf("media message %+v, want live", m)
 	}
-	if m := channel.next(t, "media"); m.Event != "ended" { // the clip played to its end
+	// The recording starts at the publication's first packet, which can
+	// come after "live" (the connection): bob joins once it has started.
+	waitUntil(t, 5*time.Second, "the recording to start", func() bool {
+		dirs, _ := filepath.Glob(filepath.Join(rs.recordings, "*", "session.json"))
+		return len(dirs) == 1
+	})
+	bob, _ := rs.auth.Issue("bob", nil, auth.RoleEditor, time.Hour)
+	rs.call(t, http.MethodGet, base, bob, nil, nil, http.StatusOK) // bob joins while it is recorded
+	if m := channel.next(t, "media"); m.Event != "ended" {         // the clip played to its end
 		t.Fatalf("media message %+v, want ended", m)
 	}
 	stop()
@@ -462,6 +494,31 @@ func TestReviewRecording(t *testing.T) {
 	rec := list.Recordings[0]
 	if rec.Frames < 30 || rec.Frames > 60 || rec.Duration <= 0.9 || len(rec.Keyframes) == 0 || rec.Keyframes[0] != 0 {
 		t.Fatalf("recording %+v: want 30–60 frames of the 2 s clip from a keyframe", rec)
+	}
+	// The recording's event log holds the events of its span at their own
+	// media times: bob's join, not the joins before the stream.
+	onDisk, err := recording.Open(filepath.Join(rs.recordings, rec.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged, err := onDisk.Events()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var joins []string
+	for _, e := range logged {
+		var ev review.Event
+		if json.Unmarshal(e.Data, &ev) == nil && ev.Kind == review.EventJoin {
+			joins = append(joins, ev.User)
+			// bob joined as the stream went live, not at the recording's end
+			// (when the log is written).
+			if e.MediaTime < -0.5 || e.MediaTime > rec.Duration-0.25 {
+				t.Errorf("%s's join at media time %.2f, want near the start of the %.2f s recording", ev.User, e.MediaTime, rec.Duration)
+			}
+		}
+	}
+	if len(joins) != 1 || joins[0] != "bob" {
+		t.Fatalf("joins in the recording's event log %v, want bob's alone", joins)
 	}
 	dir := "/api/recordings/" + rec.ID
 	viewers := []*rtcViewer{watchReview(t, rs.base+dir+"/whep", vic), watchReview(t, rs.base+dir+"/whep", ana)}

@@ -35,8 +35,14 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, p auth.Princi
 		return
 	}
 	visible := make([]review.Task, 0, len(tasks))
+	seen := map[review.SessionID]bool{} // one session read per session, not per task
 	for _, t := range tasks {
-		if s.canSeeTask(r, p, t) {
+		ok, known := seen[t.Session]
+		if !known {
+			ok = s.canSeeTask(r, p, t)
+			seen[t.Session] = ok
+		}
+		if ok {
 			visible = append(visible, t)
 		}
 	}

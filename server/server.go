@@ -238,13 +238,15 @@ func (s *Server) closeStreams() {
 // Serve serves on ln, and indexes history in the background, until ctx
 // ends, then shuts down in order: stop accepting, close every peer (1001),
 // store the history touches still queued, and return once requests are
-// done.
+// done. Before it accepts a request it recovers the recordings a previous
+// process left unfinished (it died while recording), so they are listed.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	ictx, stopIndexer := context.WithCancel(context.WithoutCancel(ctx))
 	indexed := make(chan struct{})
 	go func() { defer close(indexed); s.indexer.run(ictx) }()
 	defer func() { stopIndexer(); <-indexed }() // after the peers are closed
 	if s.recs != nil {
+		s.recs.recoverUnfinished()
 		swept := make(chan struct{})
 		go func() { defer close(swept); s.recs.run(ictx) }()
 		defer func() { stopIndexer(); <-swept }()

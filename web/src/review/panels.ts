@@ -57,7 +57,15 @@ export class ReviewPanels {
       ...recs.map((r) => {
         const watch = h("button", { type: "button", class: "small watch-recording", "data-recording": r.id, text: "Watch" });
         watch.addEventListener("click", () => this.#events.watchRecording(r));
-        return h("li", {}, `${new Date(r.startedAt).toLocaleString()} · ${r.duration.toFixed(1)} s `, watch);
+        const item = h("li", {}, `${new Date(r.startedAt).toLocaleString()} · ${r.duration.toFixed(1)} s `);
+        if (r.recovered) {
+          item.append(h("span", {
+            class: "recovered", text: "recovered ",
+            title: "The server stopped while recording; the recording was finished when it restarted, with every complete frame.",
+          }));
+        }
+        item.append(watch);
+        return item;
       }),
     );
     if (recs.length === 0) this.#recordings.append(h("li", { class: "empty", text: "None yet: every stream is recorded." }));

@@ -31,6 +31,8 @@ export interface Recording {
   frames: number;
   /** Media times of the keyframes (where a seek lands). */
   keyframes: number[];
+  /** Finished by crash recovery: the server died while recording; its complete frames were kept. */
+  recovered: boolean;
 }
 
 /** A recording's group playback. */
@@ -181,7 +183,7 @@ export class ReviewApi {
   async recordings(id: string): Promise<Recording[]> {
     return list(await this.#api.request("GET", `/api/reviews/${enc(id)}/recordings`), "recordings").map((r) => ({
       id: str(r, "id", false), startedAt: str(r, "startedAt"), duration: num(r, "duration"), frames: num(r, "frames"),
-      keyframes: list(r, "keyframes").map((x) => (typeof x === "number" ? x : 0)),
+      keyframes: list(r, "keyframes").map((x) => (typeof x === "number" ? x : 0)), recovered: get(r, "recovered") === true,
     }));
   }
 
@@ -191,7 +193,8 @@ export class ReviewApi {
     const pb = get(v, "playback");
     return {
       id: str(v, "id", false), startedAt: str(v, "startedAt"), duration: num(v, "duration"), frames: num(v, "frames"),
-      keyframes: list(v, "keyframes").map((x) => (typeof x === "number" ? x : 0)), playback: pb == null ? null : parsePlayer(pb),
+      keyframes: list(v, "keyframes").map((x) => (typeof x === "number" ? x : 0)), recovered: get(v, "recovered") === true,
+      playback: pb == null ? null : parsePlayer(pb),
     };
   }
 

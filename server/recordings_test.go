@@ -1,0 +1,213 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media/ivfreader"
+
+	"atelier/review"
+	"atelier/review/recording"
+	"atelier/server/auth"
+)
+
+// A server that dies while recording leaves the recording without its
+// manifest. The next server recovers it before it serves: the recording is
+// listed with the frames that were complete and plays to a group. A
+// recording with no frame at all stays unlisted and does not stop the
+// server.
+func TestRecordingRecoveredAtStartup(t *testing.T) {
+	b := newReviewBackend(t, openSQLite)
+	ctx := context.Background()
+	sess, err := b.svc.CreateSession(ctx, "ana", review.SessionInput{Title: "Crashed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.svc.Join(ctx, sess.ID, "ana", review.RoleDriver); err != nil {
+		t.Fatal(err)
+	}
+	recordings := t.TempDir()
+	const fed = 45 // frames 0-43 are complete; frame 44 is still open when the process dies
+	crashed := crashedRecording(t, recordings, sess.ID, fed, func() {
+		// An event of the recording's span (after it started, before its
+		// first frame), which the recovered recording's event log gets.
+		if _, err := b.svc.Join(ctx, sess.ID, "bob", review.RoleViewer); err != nil {
+			t.Fatal(err)
+		}
+	})
+	empty := crashedRecording(t, recordings, sess.ID, 0, nil)
+	// The process died while it ended the recording: it had written bob's
+	// join to the event log, and a line of the next event.
+	events, err := b.svc.Events(ctx, sess.ID)
+	if err != nil || len(events) == 0 {
+		t.Fatalf("session events %v, %v", events, err)
+	}
+	bobJoined := events[len(events)-1]
+	line, _ := json.Marshal(map[string]any{"at": bobJoined.At, "data": bobJoined})
+	partial := append(line, []byte("\n{\"at\":\"2026-")...)
+	if err := os.WriteFile(filepath.Join(recordings, string(crashed), recording.EventsFile), partial, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	rs := serveReview(t, b, recordings)
+	ana, _ := rs.auth.Issue("ana", nil, auth.RoleEditor, time.Hour)
+	vic, _ := rs.auth.Issue("vic", nil, auth.RoleViewer, time.Hour)
+	var list struct {
+		Recordings []struct {
+			ID        recording.ID
+			Duration  float64
+			Frames    int
+			Keyframes []float64
+			Recovered bool
+		}
+	}
+	rs.call(t, http.MethodGet, "/api/reviews/"+string(sess.ID)+"/recordings", vic, nil, &list, http.StatusOK)
+	if len(list.Recordings) != 1 {
+		t.Fatalf("listed %+v, want the recovered recording alone", list.Recordings)
+	}
+	got := list.Recordings[0]
+	if got.ID != crashed || !got.Recovered || got.Frames != fed-1 || math.Abs(got.Duration-float64(fed-1)/30) > 1e-9 ||
+		len(got.Keyframes) != 2 || got.Keyframes[1] != 1 {
+		t.Fatalf("recovered recording %+v, want %s with %d frames over %v s, keyframes at 0 and 1",
+			got, crashed, fed-1, float64(fed-1)/30)
+	}
+	rs.call(t, http.MethodGet, "/api/recordings/"+string(empty), vic, nil, nil, http.StatusNotFound)
+	if _, err := os.Stat(filepath.Join(recordings, string(empty), recording.ManifestFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a recording without frames got a manifest: %v", err)
+	}
+
+	rec, err := recording.Open(filepath.Join(recordings, string(crashed)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged, err := rec.Events()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var joined review.Event
+	if len(logged) != 1 || json.Unmarshal(logged[0].Data, &joined) != nil || joined.Kind != review.EventJoin || joined.User != "bob" {
+		t.Fatalf("recovered event log %+v, want bob's join once (ana joined before the recording)", logged)
+	}
+
+	dir := "/api/recordings/" + string(crashed)
+	rs.call(t, http.MethodGet, dir, vic, nil, nil, http.StatusOK)
+	viewer := watchReview(t, rs.base+dir+"/whep", vic)
+	rs.call(t, http.MethodPost, dir+"/control", ana, map[string]any{"action": "play"}, nil, http.StatusOK)
+	waitUntil(t, 10*time.Second, "the viewer to receive 10 frames of the recovered recording", func() bool {
+		return viewer.frames.Load() >= 10
+	})
+}
+
+// crashedRecording leaves in recordings what a server that dies while
+// recording a session leaves: the session.json it writes when the
+// recording starts, and a Recorder fed the first frames of the VP8 clip in
+// a process that then exits without closing it (crashingRecorder).
+// With frames 0, no track was ever added. started, if set, runs between
+// the two.
+func crashedRecording(t *testing.T, recordings string, sid review.SessionID, frames int, started func()) recording.ID {
+	t.Helper()
+	id, err := recording.NewID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(recordings, string(id))
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	meta, _ := json.Marshal(map[string]any{"id": id, "session": sid, "startedAt": time.Now().UTC()})
+	if err := os.WriteFile(filepath.Join(dir, "session.json"), meta, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if started != nil {
+		started()
+	}
+	if frames == 0 {
+		return id
+	}
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), crashRecordingDir+"="+dir, crashRecordingFrames+"="+strconv.Itoa(frames))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("recording process: %v\n%s", err, out)
+	}
+	return id
+}
+
+// crashRecordingDir and crashRecordingFrames tell the test binary, started
+// by crashedRecording, to be a server process that dies while recording.
+const (
+	crashRecordingDir    = "ATELIER_CRASH_RECORDING_DIR"
+	crashRecordingFrames = "ATELIER_CRASH_RECORDING_FRAMES"
+)
+
+// crashingRecorder is crashedRecording's child process (TestMain starts it
+// instead of the tests): it records the first frames of the VP8 clip into
+// dir and exits without closing the recorder, as a server that dies while
+// recording. It never returns.
+func crashingRecorder(dir string) {
+	fail := func(err error) {
+		fmt.Fprintln(os.Stderr, "crashing recorder:", err)
+		os.Exit(1)
+	}
+	n, err := strconv.Atoi(os.Getenv(crashRecordingFrames))
+	if err != nil {
+		fail(err)
+	}
+	frames, err := readClipFrames(n)
+	if err != nil {
+		fail(err)
+	}
+	rec := recording.NewRecorder(dir, nil)
+	tw, err := rec.AddTrack(recording.KindVideo, webrtc.MimeTypeVP8, 90000, 0)
+	if err != nil {
+		fail(err)
+	}
+	pk := rtp.NewPacketizer(1200, 96, 0x1234, &codecs.VP8Payloader{EnablePictureID: true}, rtp.NewRandomSequencer(), 90000)
+	for _, frame := range frames {
+		for _, p := range pk.Packetize(frame, 3000) {
+			if err := tw.WriteRTP(p); err != nil {
+				fail(err)
+			}
+		}
+	}
+	os.Exit(0) // no Close: the process dies
+}
+
+// readClipFrames reads the first n frames of the VP8 clip (30 fps, a
+// keyframe every 30 frames).
+func readClipFrames(n int) ([][]byte, error) {
+	f, err := os.Open("../review/testdata/clip-vp8.ivf")
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = f.Close() }()
+	r, _, err := ivfreader.NewWith(f)
+	if err != nil {
+		return nil, err
+	}
+	var out [][]byte
+	for len(out) < n {
+		frame, _, err := r.ParseNextFrame()
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("the clip has %d frames, want %d", len(out), n)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, frame)
+	}
+	return out, nil
+}
