@@ -164,7 +164,7 @@ func TestTrackerJSCausalOrders(t *testing.T) {
 
 // TestJSGoldenUpToDate reruns js-history.mjs and checks it still writes
 // the committed js-history.json. It needs node and the repository's
-// node_modules (npm install), and is skipped without them.
+// node_modules (npm install) and fails without them; only -short skips it.
 func TestJSGoldenUpToDate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
