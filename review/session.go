@@ -77,15 +77,25 @@ func (s *Service) Session(ctx context.Context, id SessionID) (Session, error) {
 	return toSession(r), nil
 }
 
-// Sessions returns up to limit sessions, newest first (1 to 500).
-func (s *Service) Sessions(ctx context.Context, limit int) ([]Session, error) {
+// SessionFilter selects sessions.
+type SessionFilter struct {
+	// Limit is the most to return, 1 to 500.
+	Limit int
+	// Worlds, if not empty, keeps only the sessions about one of these
+	// worlds (never one without a world): a caller's visibility when it may
+	// see only some worlds.
+	Worlds []store.WorldID
+}
+
+// Sessions returns the sessions f selects, newest first.
+func (s *Service) Sessions(ctx context.Context, f SessionFilter) ([]Session, error) {
 	if err := s.open(); err != nil {
 		return nil, err
 	}
-	if limit < 1 || limit > 500 {
-		return nil, fmt.Errorf("list sessions: %w", invalid("limit", "%d is not between 1 and 500", limit))
+	if f.Limit < 1 || f.Limit > 500 {
+		return nil, fmt.Errorf("list sessions: %w", invalid("limit", "%d is not between 1 and 500", f.Limit))
 	}
-	rs, err := s.st.ListReviews(ctx, limit)
+	rs, err := s.st.ListReviews(ctx, store.ReviewFilter{Limit: f.Limit, Worlds: f.Worlds})
 	if err != nil {
 		return nil, storeErr("list sessions", err)
 	}

@@ -113,7 +113,8 @@ func (s *Service) ListTasks(ctx context.Context, f TaskFilter) ([]Task, error) {
 			return nil, fmt.Errorf("list tasks: %w", err)
 		}
 	}
-	ts, err := s.st.ListTasks(ctx, store.TaskFilter{Review: f.Session, World: f.World, Status: string(f.Status), Assignee: f.Assignee})
+	ts, err := s.st.ListTasks(ctx, store.TaskFilter{Review: f.Session, World: f.World, Status: string(f.Status), Assignee: f.Assignee,
+		ReviewWorlds: f.SessionWorlds})
 	if err != nil {
 		return nil, storeErr("list tasks", err)
 	}

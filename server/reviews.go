@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -70,6 +71,22 @@ func canSee(p auth.Principal, w store.WorldID) bool {
 		return p.All != auth.RoleNone
 	}
 	return p.Role(w) != auth.RoleNone
+}
+
+// listScope returns the worlds whose sessions p may see, for a list to
+// select in the store: nil if p has a role in every world, else the worlds
+// p has a role in, sorted; none is true if p may see no session at all.
+func listScope(p auth.Principal) (worlds []store.WorldID, none bool) {
+	if p.All != auth.RoleNone {
+		return nil, false
+	}
+	for w, role := range p.Worlds {
+		if role != auth.RoleNone {
+			worlds = append(worlds, w)
+		}
+	}
+	slices.Sort(worlds)
+	return worlds, len(worlds) == 0
 }
 
 // defaultReviewRole is the role p joins a session about world w with.
@@ -168,22 +185,22 @@ func (s *Server) listReviews(w http.ResponseWriter, r *http.Request, p auth.Prin
 		s.writeError(w, fmt.Errorf("%w: limit %d is not between 1 and 500", ErrBadRequest, limit))
 		return
 	}
-	// Read the most there may be, so that sessions hidden from the caller
-	// do not shorten the page they see.
-	all, err := s.cfg.Review.Sessions(r.Context(), 500)
+	// A caller with a role in every world sees every session; one with
+	// roles in some worlds, those about them, which the store selects.
+	worlds, none := listScope(p)
+	var sessions []review.Session
+	var err error
+	if !none {
+		sessions, err = s.cfg.Review.Sessions(r.Context(), review.SessionFilter{Limit: limit, Worlds: worlds})
+	}
 	if err != nil {
 		s.writeError(w, err)
 		return
 	}
-	out := make([]reviewJSON, 0, limit)
-	for _, sess := range all {
-		if len(out) == limit {
-			break
-		}
-		if canSee(p, sess.World) {
-			role, _ := sess.State.Role(p.User)
-			out = append(out, s.reviewOut(sess, p.User, role))
-		}
+	out := make([]reviewJSON, 0, len(sessions))
+	for _, sess := range sessions {
+		role, _ := sess.State.Role(p.User)
+		out = append(out, s.reviewOut(sess, p.User, role))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"reviews": out})
 }

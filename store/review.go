@@ -112,12 +112,26 @@ type Task struct {
 	Version     int64 // 1 when created, one more at every update
 }
 
+// ReviewFilter selects review sessions.
+type ReviewFilter struct {
+	// Limit is the most to return; it must be positive.
+	Limit int
+	// Worlds, if not empty, keeps only the reviews about one of these
+	// worlds (never one without a world): what a caller with access to
+	// only some worlds may see.
+	Worlds []WorldID
+}
+
 // TaskFilter selects tasks; an empty field matches every task.
 type TaskFilter struct {
 	Review   ReviewID
 	World    WorldID
 	Status   string
 	Assignee string
+	// ReviewWorlds keeps only the tasks of reviews about one of these
+	// worlds (never those of a review without a world): what a caller
+	// with access to only some worlds may see.
+	ReviewWorlds []WorldID
 }
 
 // NewAnnotation is an annotation to create together with what goes with it
@@ -152,8 +166,8 @@ type ReviewStore interface {
 	// GetReview returns a review session with its current state, or
 	// ErrNotFound.
 	GetReview(ctx context.Context, id ReviewID) (Review, error)
-	// ListReviews returns up to limit review sessions, newest first.
-	ListReviews(ctx context.Context, limit int) ([]Review, error)
+	// ListReviews returns the review sessions f selects, newest first.
+	ListReviews(ctx context.Context, f ReviewFilter) ([]Review, error)
 	// UpdateReviewState replaces a review session's state with st, whose
 	// Version must be the stored one plus one (ErrConflict otherwise), and
 	// appends events. ErrNotFound if the review is unknown.

@@ -41,8 +41,9 @@ func (s *Store) GetReview(ctx context.Context, id store.ReviewID) (store.Review,
 }
 
 // ListReviews implements store.Store.
-func (s *Store) ListReviews(ctx context.Context, limit int) ([]store.Review, error) {
-	rows, err := s.r.QueryContext(ctx, sqlstore.ListReviews, limit)
+func (s *Store) ListReviews(ctx context.Context, f store.ReviewFilter) ([]store.Review, error) {
+	query, args := sqlstore.ReviewsQuery(f)
+	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list reviews: %w", err)
 	}

@@ -206,22 +206,42 @@ func testConcurrentReviewState(t *testing.T, s store.Store) {
 	}
 }
 
-// ListReviews returns sessions newest first, at most limit.
+// ListReviews returns sessions newest first, at most limit, of the worlds
+// asked for.
 func testListReviews(t *testing.T, s store.Store) {
 	ctx := context.Background()
+	w1, _ := mustCreate(t, s, 1)
+	w2, _ := mustCreate(t, s, 1)
 	var made []store.Review
-	for i := range 3 {
-		r := newReview("")
+	for i, w := range []store.WorldID{"", w1.ID, "", w2.ID, w1.ID} {
+		r := newReview(w)
 		r.CreatedAt = t0.Add(time.Duration(i) * time.Minute)
 		checkErr(t, s.CreateReview(ctx, r), nil)
 		made = append(made, r)
 	}
-	got, err := s.ListReviews(ctx, 2)
-	checkErr(t, err, nil)
-	if len(got) != 2 || !reflect.DeepEqual(got[0], wantReview(made[2])) || !reflect.DeepEqual(got[1], wantReview(made[1])) {
-		t.Fatalf("ListReviews(2) = %+v, want the two newest, newest first", got)
+	tests := []struct {
+		name string
+		f    store.ReviewFilter
+		want []int // indexes in made
+	}{
+		{"the two newest", store.ReviewFilter{Limit: 2}, []int{4, 3}},
+		{"all", store.ReviewFilter{Limit: 10}, []int{4, 3, 2, 1, 0}},
+		{"one world", store.ReviewFilter{Limit: 10, Worlds: []store.WorldID{w1.ID}}, []int{4, 1}},
+		{"one world, limited", store.ReviewFilter{Limit: 1, Worlds: []store.WorldID{w1.ID}}, []int{4}},
+		{"two worlds", store.ReviewFilter{Limit: 10, Worlds: []store.WorldID{w2.ID, w1.ID}}, []int{4, 3, 1}},
+		{"unknown world", store.ReviewFilter{Limit: 10, Worlds: []store.WorldID{"w-unknown"}}, nil},
 	}
-	if all, err := s.ListReviews(ctx, 10); err != nil || len(all) != 3 {
-		t.Fatalf("ListReviews(10) = %d reviews, %v; want 3", len(all), err)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := s.ListReviews(ctx, tc.f)
+			checkErr(t, err, nil)
+			var want []store.Review
+			for _, i := range tc.want {
+				want = append(want, wantReview(made[i]))
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("ListReviews(%+v) = %+v, want %+v", tc.f, got, want)
+			}
+		})
 	}
 }

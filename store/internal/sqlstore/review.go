@@ -34,8 +34,6 @@ const (
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`
 	// SelectReview reads one review row by id.
 	SelectReview = `SELECT ` + selectReviewCols + ` FROM reviews WHERE id = $1`
-	// ListReviews selects up to $1 review sessions, newest first.
-	ListReviews = `SELECT ` + selectReviewCols + ` FROM reviews ORDER BY created_at DESC, id LIMIT $1`
 	// UpdateReviewState replaces review $1's state if its stored version is
 	// $2 - 1: $2 version, $3 paused, $4 live, $5 media time, $6 RTP
 	// timestamp, $7 driver, $8 members, $9 time, $10 user.
@@ -93,6 +91,29 @@ const (
 		WHERE task_id = $1 ORDER BY position`
 )
 
+// ReviewsQuery returns the query that lists the reviews f selects, newest
+// first, and its arguments.
+func ReviewsQuery(f store.ReviewFilter) (string, []any) {
+	var args []any
+	where := ""
+	if len(f.Worlds) > 0 {
+		where = " WHERE " + inWorlds(f.Worlds, &args)
+	}
+	args = append(args, f.Limit)
+	return fmt.Sprintf(`SELECT %s FROM reviews%s ORDER BY created_at DESC, id LIMIT $%d`, selectReviewCols, where, len(args)), args
+}
+
+// inWorlds returns the condition "world_id is one of worlds", adding them
+// to args. A NULL world_id (no world) is never one of them.
+func inWorlds(worlds []store.WorldID, args *[]any) string {
+	marks := make([]string, len(worlds))
+	for i, w := range worlds {
+		*args = append(*args, string(w))
+		marks[i] = fmt.Sprintf("$%d", len(*args))
+	}
+	return "world_id IN (" + strings.Join(marks, ", ") + ")"
+}
+
 // TaskQueries returns the queries that list the tasks f selects, oldest
 // first, and their links, each task's in the order they were made, with
 // the arguments both take.
@@ -108,6 +129,9 @@ func TaskQueries(f store.TaskFilter) (tasks, links string, args []any) {
 	add("world_id", string(f.World))
 	add("status", f.Status)
 	add("assignee", f.Assignee)
+	if len(f.ReviewWorlds) > 0 {
+		conds = append(conds, "review_id IN (SELECT id FROM reviews WHERE "+inWorlds(f.ReviewWorlds, &args)+")")
+	}
 	where := ""
 	if len(conds) > 0 {
 		where = " WHERE " + strings.Join(conds, " AND ")
