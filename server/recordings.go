@@ -116,15 +116,23 @@ func newRecordings(dir string, svc *review.Service, cfg recording.Config, room f
 		active: map[review.SessionID]*activeRecording{}, players: map[recording.ID]*playback{}}
 }
 
+// unrecoverableFile marks a recording directory that recovery found
+// nothing to keep in (or could not make sense of), with why and when; such
+// a directory is not tried again.
+const unrecoverableFile = "unrecoverable.json"
+
 // recoverUnfinished finalizes every recording directory with a
 // session.json but no manifest.json: one that a process which died while
 // recording left behind (recording.RecoverWithEvents, with the session's
-// events of the recording's span from the store; if they cannot be read,
-// the directory waits for the next start). Serve calls it before it
-// accepts requests, when nothing is being recorded; later, a recording
-// between its last track's end and its manifest would look the same. A
-// directory that cannot be recovered stays unlisted and is tried again at
-// the next start.
+// events of the recording's span from the store). Serve calls it before
+// it accepts requests, when nothing is being recorded; later, a recording
+// between its last track's end and its manifest would look the same.
+//
+// A directory with no complete frame, or whose files do not parse, is
+// marked unrecoverable (unrecoverableFile) and skipped from then on: it
+// stays unlisted, for an operator to inspect or delete. A failure that may
+// pass (the store cannot be read, another process holds the directory, an
+// I/O error) leaves it as it was, to be tried at the next start.
 func (rs *recordings) recoverUnfinished() {
 	entries, err := os.ReadDir(rs.dir)
 	if err != nil {
@@ -133,6 +141,7 @@ func (rs *recordings) recoverUnfinished() {
 		}
 		return
 	}
+	var skipped []recording.ID
 	for _, e := range entries {
 		id := recording.ID(e.Name())
 		meta, err := rs.meta(id)
@@ -143,6 +152,10 @@ func (rs *recordings) recoverUnfinished() {
 		if _, err := os.Stat(filepath.Join(dir, recording.ManifestFile)); !errors.Is(err, os.ErrNotExist) {
 			continue // finished (or unreadable, which open reports)
 		}
+		if _, err := os.Stat(filepath.Join(dir, unrecoverableFile)); err == nil {
+			skipped = append(skipped, id)
+			continue
+		}
 		log := rs.log.With("recording", id, "session", meta.Session)
 		var events int
 		m, err := recording.RecoverWithEvents(dir, func(end time.Time) ([]recording.Entry, error) {
@@ -150,8 +163,15 @@ func (rs *recordings) recoverUnfinished() {
 			events = len(entries)
 			return entries, err
 		})
+		if errors.Is(err, recording.ErrNothingToRecover) || errors.Is(err, recording.ErrCorrupt) {
+			log.Warn("unfinished recording cannot be recovered; marked and left for an operator", "err", err, "dir", dir)
+			if err := markUnrecoverable(dir, err); err != nil {
+				log.Error("unrecoverable recording not marked; it will be tried again", "err", err)
+			}
+			continue
+		}
 		if err != nil {
-			log.Warn("unfinished recording not recovered", "err", err)
+			log.Warn("unfinished recording not recovered; it will be tried again at the next start", "err", err)
 			continue
 		}
 		var video, audio int
@@ -164,6 +184,19 @@ func (rs *recordings) recoverUnfinished() {
 		log.Info("unfinished recording recovered", "video_frames", video, "audio_frames", audio,
 			"duration", m.Duration, "events", events)
 	}
+	if len(skipped) > 0 {
+		rs.log.Info("recordings marked unrecoverable at an earlier start are left alone", "count", len(skipped),
+			"marker", unrecoverableFile, "dir", rs.dir)
+	}
+}
+
+// markUnrecoverable writes dir's unrecoverableFile, saying why.
+func markUnrecoverable(dir string, why error) error {
+	b, err := json.Marshal(map[string]any{"reason": why.Error(), "at": time.Now().UTC()})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, unrecoverableFile), append(b, '\n'), 0o644)
 }
 
 // spanEvents returns the session's events from a recording's start to its

@@ -28,8 +28,9 @@ import (
 // A server that dies while recording leaves the recording without its
 // manifest. The next server recovers it before it serves: the recording is
 // listed with the frames that were complete and plays to a group. A
-// recording with no frame at all stays unlisted and does not stop the
-// server.
+// recording with no frame at all, or with a torn partial manifest, stays
+// unlisted, is marked unrecoverable, and is not tried again at the next
+// start; neither stops the server.
 func TestRecordingRecoveredAtStartup(t *testing.T) {
 	b := newReviewBackend(t, openSQLite)
 	ctx := context.Background()
@@ -50,6 +51,10 @@ func TestRecordingRecoveredAtStartup(t *testing.T) {
 		}
 	})
 	empty := crashedRecording(t, recordings, sess.ID, 0, nil)
+	torn := crashedRecording(t, recordings, sess.ID, 0, nil)
+	if err := os.WriteFile(filepath.Join(recordings, string(torn), "manifest.partial.json"), []byte(`{"video":{"co`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	// The process died while it ended the recording: it had written bob's
 	// join to the event log, and a line of the next event.
 	events, err := b.svc.Events(ctx, sess.ID)
@@ -85,9 +90,25 @@ func TestRecordingRecoveredAtStartup(t *testing.T) {
 		t.Fatalf("recovered recording %+v, want %s with %d frames over %v s, keyframes at 0 and 1",
 			got, crashed, fed-1, float64(fed-1)/30)
 	}
-	rs.call(t, http.MethodGet, "/api/recordings/"+string(empty), vic, nil, nil, http.StatusNotFound)
-	if _, err := os.Stat(filepath.Join(recordings, string(empty), recording.ManifestFile)); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("a recording without frames got a manifest: %v", err)
+	markers := map[recording.ID][]byte{}
+	for _, id := range []recording.ID{empty, torn} {
+		rs.call(t, http.MethodGet, "/api/recordings/"+string(id), vic, nil, nil, http.StatusNotFound)
+		if _, err := os.Stat(filepath.Join(recordings, string(id), recording.ManifestFile)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("unrecoverable recording %s got a manifest: %v", id, err)
+		}
+		var marker struct{ Reason string }
+		b, err := os.ReadFile(filepath.Join(recordings, string(id), "unrecoverable.json"))
+		if err != nil || json.Unmarshal(b, &marker) != nil || marker.Reason == "" {
+			t.Fatalf("recording %s is not marked unrecoverable with a reason: %q, %v", id, b, err)
+		}
+		markers[id] = b
+	}
+	// The next start leaves the marked directories alone.
+	serveReview(t, b, recordings)
+	for id, before := range markers {
+		if after, err := os.ReadFile(filepath.Join(recordings, string(id), "unrecoverable.json")); err != nil || string(after) != string(before) {
+			t.Errorf("recording %s was tried again at the next start: marker %q, was %q (%v)", id, after, before, err)
+		}
 	}
 
 	rec, err := recording.Open(filepath.Join(recordings, string(crashed)))
