@@ -51,7 +51,8 @@ FUZZ := server/wire:FuzzDecode server/wire:FuzzDecodeFastAgrees server/wire:Fuzz
 	crdt/format:FuzzDecodeBloom scene:FuzzLayerStateJSON scene:FuzzResolveGraph scene:FuzzKeyBetween \
 	scene:FuzzParseOpMessage server/auth:FuzzVerify \
 	review:FuzzAnnotationInput review:FuzzCheckFrame review/media:FuzzParseFragment review/media:FuzzParseSample \
-	review/media:FuzzKeyframe review/recording:FuzzReadIndex review/recording:FuzzKeyframeDetectors
+	review/internal/rtpkey:FuzzH264 review/internal/rtpkey:FuzzVPX \
+	review/recording:FuzzReadIndex review/recording:FuzzCodecs
 fuzz:
 	@for t in $(FUZZ); do pkg=$${t%%:*}; fn=$${t##*:}; \
 		echo "fuzz $$pkg $$fn"; $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg/ || exit 1; done

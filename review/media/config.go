@@ -9,6 +9,8 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/webrtc/v4"
+
+	"atelier/review/internal/rtpkey"
 )
 
 // Config holds the engine's network knobs and limits. Zero fields take
@@ -130,14 +132,14 @@ type videoCodec struct {
 // offers them: VP8, VP9 (profiles 0 and 2), H.264 (constrained baseline,
 // baseline and main, packetization modes 1 and 0).
 var videoCodecs = []videoCodec{
-	{webrtc.MimeTypeVP8, "", 96, 97, vp8Keyframe},
-	{webrtc.MimeTypeVP9, "profile-id=0", 98, 99, vp9Keyframe},
-	{webrtc.MimeTypeVP9, "profile-id=2", 100, 101, vp9Keyframe},
-	{webrtc.MimeTypeH264, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", 102, 103, h264Keyframe},
-	{webrtc.MimeTypeH264, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f", 104, 105, h264Keyframe},
-	{webrtc.MimeTypeH264, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f", 106, 107, h264Keyframe},
-	{webrtc.MimeTypeH264, "level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f", 108, 109, h264Keyframe},
-	{webrtc.MimeTypeH264, "level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42001f", 112, 113, h264Keyframe},
+	{webrtc.MimeTypeVP8, "", 96, 97, rtpkey.VP8Start},
+	{webrtc.MimeTypeVP9, "profile-id=0", 98, 99, rtpkey.VP9Start},
+	{webrtc.MimeTypeVP9, "profile-id=2", 100, 101, rtpkey.VP9Start},
+	{webrtc.MimeTypeH264, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", 102, 103, rtpkey.H264Carries},
+	{webrtc.MimeTypeH264, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f", 104, 105, rtpkey.H264Carries},
+	{webrtc.MimeTypeH264, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f", 106, 107, rtpkey.H264Carries},
+	{webrtc.MimeTypeH264, "level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f", 108, 109, rtpkey.H264Carries},
+	{webrtc.MimeTypeH264, "level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42001f", 112, 113, rtpkey.H264Carries},
 }
 
 // opusCodec is the one forwarded audio format.

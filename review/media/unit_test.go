@@ -9,55 +9,8 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
-	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
 )
-
-func TestKeyframeDetection(t *testing.T) {
-	vp8 := func(s, pid, p byte) []byte { return []byte{s<<4 | pid, p, 0, 0} }
-	vp9 := func(b, p bool) []byte {
-		var h byte
-		if p {
-			h |= 0x40
-		}
-		if b {
-			h |= 0x08
-		}
-		return []byte{h, 0}
-	}
-	for _, tc := range []struct {
-		name string
-		f    func([]byte) bool
-		in   []byte
-		want bool
-	}{
-		{"vp8 key start", vp8Keyframe, vp8(1, 0, 0x10), true},
-		{"vp8 inter frame", vp8Keyframe, vp8(1, 0, 0x11), false},
-		{"vp8 continuation", vp8Keyframe, vp8(0, 0, 0x10), false},
-		{"vp8 other partition", vp8Keyframe, vp8(1, 1, 0x10), false},
-		{"vp8 empty", vp8Keyframe, nil, false},
-		{"vp9 key start", vp9Keyframe, vp9(true, false), true},
-		{"vp9 inter", vp9Keyframe, vp9(true, true), false},
-		{"vp9 middle", vp9Keyframe, vp9(false, false), false},
-		{"h264 idr", h264Keyframe, []byte{0x65, 0x88}, true},
-		{"h264 sps", h264Keyframe, []byte{0x67, 0x42}, true},
-		{"h264 p slice", h264Keyframe, []byte{0x41, 0x9a}, false},
-		{"h264 stap-a sps pps", h264Keyframe, []byte{0x78, 0, 2, 0x67, 0x42, 0, 2, 0x68, 0xce}, true},
-		{"h264 stap-a truncated", h264Keyframe, []byte{0x78, 0, 9, 0x67}, false},
-		{"h264 fu-a idr start", h264Keyframe, []byte{0x7c, 0x85, 0x88}, true},
-		{"h264 fu-a idr middle", h264Keyframe, []byte{0x7c, 0x05, 0x88}, false},
-		{"h264 fu-a p start", h264Keyframe, []byte{0x7c, 0x81, 0x9a}, false},
-	} {
-		if got := tc.f(tc.in); got != tc.want {
-			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
-		}
-	}
-	// And pion's own payloaders agree: a VP8 keyframe's first packet.
-	pkts := (&codecs.VP8Payloader{}).Payload(1200, []byte{0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a})
-	if !vp8Keyframe(pkts[0]) {
-		t.Error("pion's VP8 payloader output is not seen as a keyframe")
-	}
-}
 
 func TestParseFragment(t *testing.T) {
 	f, err := parseFragment("a=ice-ufrag:EsAw\r\na=ice-pwd:P2uYro0UCOQ4zxjKXaWCBui1\r\nm=audio 9 RTP/AVP 0\r\na=mid:0\r\n" +
@@ -264,15 +217,6 @@ func FuzzParseSample(f *testing.F) {
 		if err == nil && s.validate() != nil {
 			t.Fatal("accepted an invalid sample")
 		}
-	})
-}
-
-func FuzzKeyframe(f *testing.F) {
-	f.Add([]byte{0x78, 0, 2, 0x67, 0x42})
-	f.Fuzz(func(_ *testing.T, b []byte) {
-		vp8Keyframe(b)
-		vp9Keyframe(b)
-		h264Keyframe(b)
 	})
 }
 

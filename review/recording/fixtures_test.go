@@ -15,6 +15,8 @@ import (
 	"github.com/pion/webrtc/v4/pkg/media/h264reader"
 	"github.com/pion/webrtc/v4/pkg/media/ivfreader"
 	"github.com/pion/webrtc/v4/pkg/media/oggreader"
+
+	"atelier/review/internal/rtpkey"
 )
 
 // The fixtures (testdata/make-fixtures.sh): 60 video frames at 30 fps with a
@@ -125,8 +127,8 @@ func h264AccessUnits(t *testing.T, path string) [][][]byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		typ := nal.Data[0] & naluMask
-		slice := typ == 1 || typ == naluIDR
+		typ := rtpkey.NALUType(nal.Data[0])
+		slice := typ == 1 || typ == rtpkey.NALUIDR
 		firstSlice := slice && len(nal.Data) > 1 && nal.Data[1]&0x80 != 0
 		if hasSlice && (firstSlice || (typ >= 6 && typ <= 9)) {
 			aus, cur, hasSlice = append(aus, cur), nil, false
@@ -150,7 +152,7 @@ func annexB(au [][]byte) []byte {
 
 func auIsKey(au [][]byte) bool {
 	for _, n := range au {
-		if isKeyNALU(n[0] & naluMask) {
+		if t := rtpkey.NALUType(n[0]); t == rtpkey.NALUIDR || t == rtpkey.NALUSPS {
 			return true
 		}
 	}

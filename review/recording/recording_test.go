@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/pion/webrtc/v4"
+
+	"atelier/review/internal/rtpkey"
 )
 
 // recordVP8 records the whole VP8 fixture and returns the directory.
@@ -153,17 +155,21 @@ func FuzzReadIndex(f *testing.F) {
 	})
 }
 
-// FuzzKeyframeDetectors: the payload parsers never panic on any input.
-func FuzzKeyframeDetectors(f *testing.F) {
+// FuzzCodecs: the payload readers of codecs.go never panic on any input
+// (rtpkey fuzzes the keyframe detectors), and an opening payload still
+// leads with an SPS.
+func FuzzCodecs(f *testing.F) {
 	f.Add([]byte{0x90, 0x80, 0x01, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00})
 	f.Add([]byte{24, 0, 2, 7, 0, 0, 1, 8})
+	f.Add([]byte{24, 0, 2, 9, 0xf0, 0, 2, 7, 0, 0, 1, 8})
 	f.Add([]byte{28, 0x85, 0})
 	f.Fuzz(func(t *testing.T, payload []byte) {
-		_ = vp8StartsKeyframe(payload)
-		_ = vp9StartsKeyframe(payload)
-		_ = h264StartsKeyframe(payload)
-		_ = h264CarriesKeyframe(payload)
 		_, _ = videoSize(codecVP8, payload)
 		_, _ = videoSize(codecVP9, payload)
+		if _, ok := rtpkey.H264SPSUnit(payload); ok {
+			if at, ok := rtpkey.H264SPSUnit(h264Opening(payload)); !ok || at > 1 {
+				t.Fatalf("opening of %x leads with no SPS (%d, %v)", payload, at, ok)
+			}
+		}
 	})
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/pion/webrtc/v4/pkg/media/h264writer"
 	"github.com/pion/webrtc/v4/pkg/media/ivfwriter"
 	"github.com/pion/webrtc/v4/pkg/media/oggwriter"
+
+	"atelier/review/internal/rtpkey"
 )
 
 // keyframeRetry is how often a video track still waiting for its first
@@ -186,17 +188,20 @@ func (t *trackWriter) keyframeDue() bool {
 }
 
 // startsKeyframe says whether a packet may open the track: the first packet
-// of a keyframe, by the test pion's writer applies (so the writer never
-// drops the packet that opened the gate), except that an H.264 STAP-A may
-// start with delimiters or SEI, which are cut before pion's writer sees it.
+// of a keyframe, which pion's writer also takes for one (so the writer
+// never drops the packet that opened the gate; for VP9 rtpkey asks for the
+// base spatial layer as well, where pion looks only at P), except that an
+// H.264 STAP-A may start with delimiters or SEI, which are cut before
+// pion's writer sees it.
 func (t *trackWriter) startsKeyframe(payload []byte) bool {
 	switch t.codec {
 	case codecVP8:
-		return vp8StartsKeyframe(payload)
+		return rtpkey.VP8Start(payload)
 	case codecVP9:
-		return vp9StartsKeyframe(payload)
+		return rtpkey.VP9Start(payload)
 	case codecH264:
-		return h264StartsKeyframe(payload)
+		_, ok := rtpkey.H264SPSUnit(payload)
+		return ok
 	default:
 		return true
 	}
@@ -205,7 +210,7 @@ func (t *trackWriter) startsKeyframe(payload []byte) bool {
 // carriesKeyframe says whether a packet holds keyframe data.
 func (t *trackWriter) carriesKeyframe(payload []byte) bool {
 	if t.codec == codecH264 {
-		return h264CarriesKeyframe(payload)
+		return rtpkey.H264Carries(payload)
 	}
 	return t.startsKeyframe(payload)
 }
