@@ -46,24 +46,25 @@ func (s *Server) listRecordings(w http.ResponseWriter, r *http.Request, p auth.P
 	writeJSON(w, http.StatusOK, map[string]any{"recordings": list})
 }
 
-// recordingOf opens the recording in the path and checks p may see its session.
-func (s *Server) recordingOf(r *http.Request, p auth.Principal) (recordingMeta, *recording.Recording, review.Session, error) {
+// recordingOf reads the finished recording in the path (its manifest, not
+// its indexes) and checks p may see its session.
+func (s *Server) recordingOf(r *http.Request, p auth.Principal) (recordingMeta, recording.Manifest, review.Session, error) {
 	if s.recs == nil {
-		return recordingMeta{}, nil, review.Session{}, ErrNoRecordings
+		return recordingMeta{}, recording.Manifest{}, review.Session{}, ErrNoRecordings
 	}
-	meta, rec, err := s.recs.open(recording.ID(r.PathValue("rec")))
+	meta, m, err := s.recs.finished(recording.ID(r.PathValue("rec")))
 	if err != nil {
-		return meta, nil, review.Session{}, err
+		return meta, m, review.Session{}, err
 	}
 	r.SetPathValue("id", string(meta.Session))
 	sess, err := s.session(r, p)
-	return meta, rec, sess, err
+	return meta, m, sess, err
 }
 
 // getRecording handles GET /api/recordings/{rec}: the recording and, when
 // it is being played, the playback state.
 func (s *Server) getRecording(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	meta, rec, _, err := s.recordingOf(r, p)
+	meta, m, _, err := s.recordingOf(r, p)
 	if err != nil {
 		s.writeError(w, err)
 		return
@@ -71,7 +72,7 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request, p auth.Pri
 	out := struct {
 		recordingJSON
 		Playback *playerJSON `json:"playback,omitempty"`
-	}{recordingJSON: toRecordingJSON(meta, rec)}
+	}{recordingJSON: s.recs.toJSON(meta, m)}
 	if pb := s.recs.playing(meta.ID); pb != nil {
 		st := toPlayerJSON(pb.player.State())
 		out.Playback = &st

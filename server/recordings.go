@@ -148,7 +148,7 @@ func (rs *recordings) recoverUnfinished() {
 		if err != nil {
 			continue // not a recording
 		}
-		dir := filepath.Join(rs.dir, string(id))
+		dir := rs.path(id)
 		if _, err := os.Stat(filepath.Join(dir, recording.ManifestFile)); !errors.Is(err, os.ErrNotExist) {
 			continue // finished (or unreadable, which open reports)
 		}
@@ -258,7 +258,7 @@ func (rs *recordings) startLocked(sid review.SessionID) (*activeRecording, error
 	if err != nil {
 		return nil, err
 	}
-	dir := filepath.Join(rs.dir, string(id))
+	dir := rs.path(id)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -339,15 +339,18 @@ func (rs *recordings) list(sid review.SessionID) ([]recordingJSON, error) {
 		if meta, err := rs.meta(id); err != nil || meta.Session != sid {
 			continue // another session's
 		}
-		meta, rec, err := rs.open(id)
+		meta, m, err := rs.finished(id)
 		if err != nil {
 			continue // not finished yet
 		}
-		out = append(out, toRecordingJSON(meta, rec))
+		out = append(out, rs.toJSON(meta, m))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].StartedAt.Before(out[j].StartedAt) })
 	return out, nil
 }
+
+// path is recording id's directory.
+func (rs *recordings) path(id recording.ID) string { return filepath.Join(rs.dir, string(id)) }
 
 // meta reads a recording's session.json.
 func (rs *recordings) meta(id recording.ID) (recordingMeta, error) {
@@ -355,7 +358,7 @@ func (rs *recordings) meta(id recording.ID) (recordingMeta, error) {
 	if _, err := recording.ParseID(string(id)); err != nil {
 		return meta, fmt.Errorf("%w: recording %q", review.ErrNotFound, id)
 	}
-	b, err := os.ReadFile(filepath.Join(rs.dir, string(id), "session.json"))
+	b, err := os.ReadFile(filepath.Join(rs.path(id), "session.json"))
 	if err == nil {
 		err = json.Unmarshal(b, &meta)
 	}
@@ -365,14 +368,31 @@ func (rs *recordings) meta(id recording.ID) (recordingMeta, error) {
 	return meta, nil
 }
 
-// open reads a finished recording and its session.json. Errors say
-// which recording, not where it is on disk.
+// finished reads a finished recording's session.json and manifest, not
+// its indexes (recording.ReadManifest): what the API describes a
+// recording with and checks access by. Errors say which recording, not
+// where it is on disk.
+func (rs *recordings) finished(id recording.ID) (recordingMeta, recording.Manifest, error) {
+	meta, err := rs.meta(id)
+	if err != nil {
+		return meta, recording.Manifest{}, err
+	}
+	m, err := recording.ReadManifest(rs.path(id))
+	if err != nil {
+		rs.log.Debug("recording not readable", "recording", id, "err", err)
+		return meta, m, fmt.Errorf("%w: recording %s is not finished or not readable", review.ErrNotFound, id)
+	}
+	return meta, m, nil
+}
+
+// open reads a finished recording, indexes included, and its
+// session.json. Errors say which recording, not where it is on disk.
 func (rs *recordings) open(id recording.ID) (recordingMeta, *recording.Recording, error) {
 	meta, err := rs.meta(id)
 	if err != nil {
 		return meta, nil, err
 	}
-	rec, err := recording.Open(filepath.Join(rs.dir, string(id)))
+	rec, err := recording.Open(rs.path(id))
 	if err != nil {
 		rs.log.Debug("recording not readable", "recording", id, "err", err)
 		return meta, nil, fmt.Errorf("%w: recording %s is not finished or not readable", review.ErrNotFound, id)
@@ -461,12 +481,26 @@ type recordingJSON struct {
 	Recovered bool `json:"recovered"`
 }
 
-func toRecordingJSON(meta recordingMeta, rec *recording.Recording) recordingJSON {
-	out := recordingJSON{ID: meta.ID, Session: meta.Session, StartedAt: meta.StartedAt, Duration: rec.Duration(),
-		Frames: len(rec.Frames()), Keyframes: []float64{}, Recovered: rec.Manifest().Recovered}
-	for _, f := range rec.Frames() {
-		if f.Keyframe {
-			out.Keyframes = append(out.Keyframes, f.MediaTime)
+// toJSON describes a finished recording from its manifest. A manifest
+// from before keyframe times were kept in it has them read from the
+// video index.
+func (rs *recordings) toJSON(meta recordingMeta, m recording.Manifest) recordingJSON {
+	out := recordingJSON{ID: meta.ID, Session: meta.Session, StartedAt: meta.StartedAt, Duration: m.Duration,
+		Keyframes: []float64{}, Recovered: m.Recovered}
+	v := m.Video
+	if v == nil {
+		return out
+	}
+	out.Frames = v.Frames
+	if v.KeyTimes != nil || v.Keyframes == 0 {
+		out.Keyframes = append(out.Keyframes, v.KeyTimes...)
+		return out
+	}
+	if _, rec, err := rs.open(meta.ID); err == nil {
+		for _, f := range rec.Frames() {
+			if f.Keyframe {
+				out.Keyframes = append(out.Keyframes, f.MediaTime)
+			}
 		}
 	}
 	return out

@@ -426,11 +426,7 @@ func (s *Server) fillRecorded(id recording.ID, sess review.Session, in *review.A
 	if in.Camera != nil || in.Tick != 0 || in.MediaTime == nil {
 		return
 	}
-	_, rec, err := s.recs.open(id)
-	if err != nil {
-		return
-	}
-	samples, err := rec.Samples()
+	samples, err := recording.ReadSamples(s.recs.path(id))
 	if err != nil {
 		s.log.Warn("recording samples unreadable", "recording", id, "err", err)
 		return

@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -494,6 +495,25 @@ func TestReviewRecording(t *testing.T) {
 	rec := list.Recordings[0]
 	if rec.Frames < 30 || rec.Frames > 60 || rec.Duration <= 0.9 || len(rec.Keyframes) == 0 || rec.Keyframes[0] != 0 {
 		t.Fatalf("recording %+v: want 30–60 frames of the 2 s clip from a keyframe", rec)
+	}
+	// A manifest written before keyframe times were kept in it: they are
+	// read from the index instead.
+	manifest := filepath.Join(rs.recordings, rec.ID, recording.ManifestFile)
+	var raw map[string]any
+	if err := json.Unmarshal(must(os.ReadFile(manifest)), &raw); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := raw["video"].(map[string]any)["keyTimes"]; !ok {
+		t.Fatalf("manifest without keyTimes: %v", raw["video"])
+	}
+	delete(raw["video"].(map[string]any), "keyTimes")
+	if err := os.WriteFile(manifest, must(json.Marshal(raw)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var legacy struct{ Recordings []recJSON }
+	rs.call(t, http.MethodGet, base+"/recordings", vic, nil, &legacy, http.StatusOK)
+	if len(legacy.Recordings) != 1 || !reflect.DeepEqual(legacy.Recordings[0], rec) {
+		t.Fatalf("recording with an older manifest %+v, want %+v", legacy.Recordings, rec)
 	}
 	// The recording's event log holds the events of its span at their own
 	// media times: bob's join, not the joins before the stream.

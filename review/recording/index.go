@@ -68,6 +68,11 @@ type TrackInfo struct {
 	Frames int `json:"frames"`
 	// Keyframes counts the index entries that are keyframes.
 	Keyframes int `json:"keyframes"`
+	// KeyTimes are a video track's keyframes' media times (where a seek
+	// lands), so a listing need not read the index; none for audio, whose
+	// every packet is a keyframe. Manifests written before it was added
+	// lack it: read the index (Open) for those.
+	KeyTimes []float64 `json:"keyTimes,omitempty"`
 	// Dropped counts RTP packets dropped while waiting for the first keyframe.
 	Dropped int `json:"dropped,omitempty"`
 	// Late counts RTP packets discarded because they arrived after the
@@ -254,6 +259,17 @@ func keyframePositions(frames []Frame) []int {
 		}
 	}
 	return keys
+}
+
+// keyTimes returns the media times of the keyframes among frames.
+func keyTimes(frames []Frame) []float64 {
+	var out []float64
+	for _, f := range frames {
+		if f.Keyframe {
+			out = append(out, f.MediaTime)
+		}
+	}
+	return out
 }
 
 // keyAtOrBefore returns the last keyframe whose media time is <= t, by

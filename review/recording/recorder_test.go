@@ -111,6 +111,11 @@ func checkVideoIndex(t *testing.T, dir string, firstOffset int64) *Recording {
 	if m := rec.Manifest(); m.Video.Frames != recordedFrames || m.Video.Keyframes != 3 || !near(rec.Duration(), 1.5) {
 		t.Errorf("manifest %+v, duration %v; want 45 frames, 3 keyframes, 1.5 s", *m.Video, rec.Duration())
 	}
+	// The manifest alone says where the keyframes are, for a listing.
+	if m, err := ReadManifest(dir); err != nil || len(m.Video.KeyTimes) != 3 ||
+		!near(m.Video.KeyTimes[0], 0) || !near(m.Video.KeyTimes[1], 0.5) || !near(m.Video.KeyTimes[2], 1) {
+		t.Errorf("ReadManifest: key times %v, %v; want 0, 0.5 and 1 s", m.Video.KeyTimes, err)
+	}
 	for _, c := range []struct {
 		at   float64
 		want int

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -53,6 +54,11 @@ func Open(dir string) (*Recording, error) {
 	return r, nil
 }
 
+// ReadManifest reads a finished recording's manifest.json alone, without
+// its indexes: what a listing needs. ErrNotFound if the recording is not
+// finished (or not there), ErrCorrupt if the manifest does not parse.
+func ReadManifest(dir string) (Manifest, error) { return readManifest(dir, ManifestFile) }
+
 // readManifest reads manifest.json or the partial manifest: a missing file
 // is ErrNotFound, one that does not parse ErrCorrupt.
 func readManifest(dir, name string) (Manifest, error) {
@@ -92,6 +98,9 @@ func (r *Recording) loadTrack(info *TrackInfo, kind string) ([]Frame, error) {
 	}
 	if len(frames) != info.Frames {
 		return nil, fmt.Errorf("%w: %s lists %d frames, manifest %d", ErrCorrupt, info.Index, len(frames), info.Frames)
+	}
+	if info.KeyTimes != nil && !slices.Equal(info.KeyTimes, keyTimes(frames)) {
+		return nil, fmt.Errorf("%w: the manifest's %s keyframe times disagree with %s", ErrCorrupt, kind, info.Index)
 	}
 	return frames, nil
 }
@@ -150,13 +159,29 @@ func (r *Recording) firstKeyframe() (Frame, bool) {
 }
 
 // Events reads the event log (none if the session logged nothing).
-func (r *Recording) Events() ([]Entry, error) { return r.readEntries(EventsFile) }
+func (r *Recording) Events() ([]Entry, error) {
+	return readEntries(r.dir, r.manifest.Epoch, EventsFile)
+}
 
 // Samples reads the side-channel samples (none if there were none).
-func (r *Recording) Samples() ([]Entry, error) { return r.readEntries(SamplesFile) }
+func (r *Recording) Samples() ([]Entry, error) {
+	return readEntries(r.dir, r.manifest.Epoch, SamplesFile)
+}
 
-func (r *Recording) readEntries(name string) ([]Entry, error) {
-	f, err := os.Open(filepath.Join(r.dir, name)) //nolint:gosec // fixed name in the recording directory.
+// ReadSamples reads a finished recording's side-channel samples without
+// its indexes (Open reads those too).
+func ReadSamples(dir string) ([]Entry, error) {
+	m, err := ReadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	return readEntries(dir, m.Epoch, SamplesFile)
+}
+
+// readEntries reads dir's events or samples file, with media times from
+// epoch.
+func readEntries(dir string, epoch time.Time, name string) ([]Entry, error) {
+	f, err := os.Open(filepath.Join(dir, name)) //nolint:gosec // fixed name in the recording directory.
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -172,7 +197,7 @@ func (r *Recording) readEntries(name string) ([]Entry, error) {
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 			return nil, fmt.Errorf("%w: %s line %d: %w", ErrCorrupt, name, len(out)+1, err)
 		}
-		out = append(out, Entry{At: l.At, MediaTime: l.At.Sub(r.manifest.Epoch).Seconds(), Data: l.Data})
+		out = append(out, Entry{At: l.At, MediaTime: l.At.Sub(epoch).Seconds(), Data: l.Data})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrCorrupt, name, err)

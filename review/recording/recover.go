@@ -230,7 +230,10 @@ func (tr *trackRecovery) trackInfo() *TrackInfo {
 	if n > 1 {
 		gap = last.RTPTimestamp - tr.frames[n-2].RTPTimestamp
 	}
-	info.Frames, info.Keyframes = n, len(keyframePositions(tr.frames))
+	info.Frames, info.Keyframes, info.KeyTimes = n, len(keyframePositions(tr.frames)), nil
+	if tr.kind == KindVideo {
+		info.KeyTimes = keyTimes(tr.frames)
+	}
 	info.Dropped, info.Late, info.Lost = 0, 0, 0
 	info.Start = first.MediaTime
 	info.End = frameEnd(first.MediaTime, first.RTPTimestamp, last.RTPTimestamp, gap, info.ClockRate)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -240,6 +241,15 @@ func TestRecoverAfterCrash(t *testing.T) {
 			if m.Epoch.IsZero() || m.Epoch.Before(m.Created) || m.Video.Start != 0 || m.Audio.Start < 0 || m.Audio.Channels != 2 {
 				t.Errorf("recovered manifest %+v: want the epoch at the first video frame", m)
 			}
+			var keys []float64
+			for _, f := range diskIndex(t, r.Dir(), KindVideo) {
+				if f.Keyframe {
+					keys = append(keys, f.MediaTime)
+				}
+			}
+			if len(keys) == 0 || !slices.Equal(m.Video.KeyTimes, keys) || m.Audio.KeyTimes != nil {
+				t.Errorf("recovered key times: video %v, audio %v; want the kept index's %v and none for audio", m.Video.KeyTimes, m.Audio.KeyTimes, keys)
+			}
 			last := readPage(t, r.Dir(), rec.AudioFrames()[len(asrc)-2])
 			if last[oggHeaderTypeOffset]&oggEndOfStream == 0 {
 				t.Error("the last Ogg page is not marked end of stream")
@@ -439,5 +449,34 @@ func TestRecoverFinished(t *testing.T) {
 	}
 	if m.Video.Frames != rec.Manifest().Video.Frames {
 		t.Errorf("Recover returned %d frames, the manifest says %d", m.Video.Frames, rec.Manifest().Video.Frames)
+	}
+}
+
+// A listing reads keyframe times from the manifest alone; Open checks them
+// against the index, so a manifest that disagrees with it is refused.
+func TestManifestKeyTimes(t *testing.T) {
+	r, _ := newTestRecorder(t)
+	record(t, r, vp8Case)
+	if _, err := ReadManifest(r.Dir()); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("ReadManifest while recording: %v, want ErrNotFound", err)
+	}
+	closeRecorder(t, r)
+	m, err := ReadManifest(r.Dir())
+	if err != nil || len(m.Video.KeyTimes) != m.Video.Keyframes || m.Video.Keyframes < 2 {
+		t.Fatalf("manifest key times %v for %d keyframes, %v", m.Video.KeyTimes, m.Video.Keyframes, err)
+	}
+	m.Video.KeyTimes[1] += 0.1
+	if err := writeJSONFile(r.Dir(), ManifestFile, m); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(r.Dir()); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Open with key times that disagree with the index: %v, want ErrCorrupt", err)
+	}
+	m.Video.KeyTimes = nil // as manifests written before key times were kept
+	if err := writeJSONFile(r.Dir(), ManifestFile, m); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(r.Dir()); err != nil {
+		t.Fatalf("Open without key times: %v", err)
 	}
 }

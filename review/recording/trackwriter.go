@@ -75,8 +75,9 @@ type trackWriter struct {
 	pending *Frame  // last written frame, still growing (H.264 writes per NAL)
 	count   int     // frames appended to the index
 	keys    int
-	lastTS  uint32  // RTP timestamp of the last appended frame
-	end     float64 // media time where it ends
+	keyAt   []float64 // video keyframes' media times, for the manifest
+	lastTS  uint32    // RTP timestamp of the last appended frame
+	end     float64   // media time where it ends
 }
 
 func newTrackWriter(r *Recorder, kind string, c codec, clock uint32, ch uint16) (*trackWriter, error) {
@@ -304,6 +305,9 @@ func (t *trackWriter) flushPending() error {
 	t.count++
 	if fr.Keyframe {
 		t.keys++
+		if t.kind == KindVideo {
+			t.keyAt = append(t.keyAt, fr.MediaTime)
+		}
 	}
 	return t.idx.append(fr)
 }
@@ -332,7 +336,7 @@ func (t *trackWriter) close() (*TrackInfo, error) {
 	info := &TrackInfo{
 		Codec: t.mime, ClockRate: t.clock, File: t.codec.fileName(), Index: indexName(t.kind),
 		Frames: t.count, Keyframes: t.keys, Dropped: t.dropped, Late: t.order.late, Lost: t.order.lost, Width: t.width, Height: t.height,
-		Start: t.start, End: t.end,
+		Start: t.start, End: t.end, KeyTimes: t.keyAt,
 	}
 	if t.kind == KindAudio {
 		info.Channels = t.channels
