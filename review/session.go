@@ -81,10 +81,9 @@ func (s *Service) Session(ctx context.Context, id SessionID) (Session, error) {
 type SessionFilter struct {
 	// Limit is the most to return, 1 to 500.
 	Limit int
-	// Worlds, if not empty, keeps only the sessions about one of these
-	// worlds (never one without a world): a caller's visibility when it may
-	// see only some worlds.
-	Worlds []store.WorldID
+	// Scope limits them to the sessions about some worlds: a caller's
+	// visibility when it may see only some worlds.
+	Scope store.WorldScope
 }
 
 // Sessions returns the sessions f selects, newest first.
@@ -95,7 +94,7 @@ func (s *Service) Sessions(ctx context.Context, f SessionFilter) ([]Session, err
 	if f.Limit < 1 || f.Limit > 500 {
 		return nil, fmt.Errorf("list sessions: %w", invalid("limit", "%d is not between 1 and 500", f.Limit))
 	}
-	rs, err := s.st.ListReviews(ctx, store.ReviewFilter{Limit: f.Limit, Worlds: f.Worlds})
+	rs, err := s.st.ListReviews(ctx, store.ReviewFilter{Limit: f.Limit, Scope: f.Scope})
 	if err != nil {
 		return nil, storeErr("list sessions", err)
 	}

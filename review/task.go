@@ -91,10 +91,9 @@ type TaskFilter struct {
 	World    store.WorldID `json:"world,omitempty"`
 	Status   Status        `json:"status,omitempty"`
 	Assignee string        `json:"assignee,omitempty"`
-	// SessionWorlds keeps only the tasks of sessions about one of these
-	// worlds (never those of a session without a world): a caller's
-	// visibility when it may see only some worlds.
-	SessionWorlds []store.WorldID `json:"-"`
+	// Scope keeps only the tasks of the sessions about some worlds: a
+	// caller's visibility when it may see only some worlds.
+	Scope store.WorldScope `json:"-"`
 }
 
 // check validates in before anything is read, and returns it with its

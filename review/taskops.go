@@ -114,7 +114,7 @@ func (s *Service) ListTasks(ctx context.Context, f TaskFilter) ([]Task, error) {
 		}
 	}
 	ts, err := s.st.ListTasks(ctx, store.TaskFilter{Review: f.Session, World: f.World, Status: string(f.Status), Assignee: f.Assignee,
-		ReviewWorlds: f.SessionWorlds})
+		Scope: f.Scope})
 	if err != nil {
 		return nil, storeErr("list tasks", err)
 	}

@@ -73,20 +73,21 @@ func canSee(p auth.Principal, w store.WorldID) bool {
 	return p.Role(w) != auth.RoleNone
 }
 
-// listScope returns the worlds whose sessions p may see, for a list to
-// select in the store: nil if p has a role in every world, else the worlds
-// p has a role in, sorted; none is true if p may see no session at all.
-func listScope(p auth.Principal) (worlds []store.WorldID, none bool) {
-	if p.All != auth.RoleNone {
-		return nil, false
+// listScope returns the sessions p may see (canSee), as a scope for the
+// store to select: every session if p may see those without a world (a
+// role in every world), else those about the worlds p has a role in.
+func listScope(p auth.Principal) store.WorldScope {
+	if canSee(p, "") {
+		return store.WorldScope{}
 	}
-	for w, role := range p.Worlds {
-		if role != auth.RoleNone {
-			worlds = append(worlds, w)
+	s := store.WorldScope{Limited: true}
+	for w := range p.Worlds {
+		if canSee(p, w) {
+			s.Worlds = append(s.Worlds, w)
 		}
 	}
-	slices.Sort(worlds)
-	return worlds, len(worlds) == 0
+	slices.Sort(s.Worlds)
+	return s
 }
 
 // defaultReviewRole is the role p joins a session about world w with.
@@ -187,12 +188,7 @@ func (s *Server) listReviews(w http.ResponseWriter, r *http.Request, p auth.Prin
 	}
 	// A caller with a role in every world sees every session; one with
 	// roles in some worlds, those about them, which the store selects.
-	worlds, none := listScope(p)
-	var sessions []review.Session
-	var err error
-	if !none {
-		sessions, err = s.cfg.Review.Sessions(r.Context(), review.SessionFilter{Limit: limit, Worlds: worlds})
-	}
+	sessions, err := s.cfg.Review.Sessions(r.Context(), review.SessionFilter{Limit: limit, Scope: listScope(p)})
 	if err != nil {
 		s.writeError(w, err)
 		return

@@ -20,9 +20,8 @@ type taskCreate struct {
 }
 
 // listTasks handles GET /api/tasks[?session=&world=&status=&assignee=]:
-// the tasks of the sessions the caller may see. A caller with a role in
-// every world sees every session; one with roles in some worlds, the
-// sessions about those, which the store selects.
+// the tasks of the sessions the caller may see (listScope), which the
+// store selects.
 func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	if s.cfg.Review == nil {
 		s.writeError(w, ErrReviewsOff)
@@ -30,14 +29,8 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, p auth.Princi
 	}
 	q := r.URL.Query()
 	f := review.TaskFilter{Session: review.SessionID(q.Get("session")), World: store.WorldID(q.Get("world")),
-		Status: review.Status(q.Get("status")), Assignee: q.Get("assignee")}
-	worlds, none := listScope(p)
-	f.SessionWorlds = worlds
-	tasks := []review.Task{}
-	var err error
-	if !none {
-		tasks, err = s.cfg.Review.ListTasks(r.Context(), f)
-	}
+		Status: review.Status(q.Get("status")), Assignee: q.Get("assignee"), Scope: listScope(p)}
+	tasks, err := s.cfg.Review.ListTasks(r.Context(), f)
 	if err != nil {
 		s.writeError(w, err)
 		return

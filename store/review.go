@@ -112,14 +112,22 @@ type Task struct {
 	Version     int64 // 1 when created, one more at every update
 }
 
+// WorldScope limits a listing to the reviews about some worlds: what a
+// caller with access to only some worlds may see. The zero value limits
+// nothing.
+type WorldScope struct {
+	// Limited keeps only the reviews about one of Worlds (none at all when
+	// Worlds is empty; never a review without a world).
+	Limited bool
+	Worlds  []WorldID
+}
+
 // ReviewFilter selects review sessions.
 type ReviewFilter struct {
 	// Limit is the most to return; it must be positive.
 	Limit int
-	// Worlds, if not empty, keeps only the reviews about one of these
-	// worlds (never one without a world): what a caller with access to
-	// only some worlds may see.
-	Worlds []WorldID
+	// Scope limits them to some worlds.
+	Scope WorldScope
 }
 
 // TaskFilter selects tasks; an empty field matches every task.
@@ -128,10 +136,8 @@ type TaskFilter struct {
 	World    WorldID
 	Status   string
 	Assignee string
-	// ReviewWorlds keeps only the tasks of reviews about one of these
-	// worlds (never those of a review without a world): what a caller
-	// with access to only some worlds may see.
-	ReviewWorlds []WorldID
+	// Scope keeps only the tasks of the reviews in scope.
+	Scope WorldScope
 }
 
 // NewAnnotation is an annotation to create together with what goes with it

@@ -226,10 +226,12 @@ func testListReviews(t *testing.T, s store.Store) {
 	}{
 		{"the two newest", store.ReviewFilter{Limit: 2}, []int{4, 3}},
 		{"all", store.ReviewFilter{Limit: 10}, []int{4, 3, 2, 1, 0}},
-		{"one world", store.ReviewFilter{Limit: 10, Worlds: []store.WorldID{w1.ID}}, []int{4, 1}},
-		{"one world, limited", store.ReviewFilter{Limit: 1, Worlds: []store.WorldID{w1.ID}}, []int{4}},
-		{"two worlds", store.ReviewFilter{Limit: 10, Worlds: []store.WorldID{w2.ID, w1.ID}}, []int{4, 3, 1}},
-		{"unknown world", store.ReviewFilter{Limit: 10, Worlds: []store.WorldID{"w-unknown"}}, nil},
+		{"one world", store.ReviewFilter{Limit: 10, Scope: store.WorldScope{Limited: true, Worlds: []store.WorldID{w1.ID}}}, []int{4, 1}},
+		{"one world, limited", store.ReviewFilter{Limit: 1, Scope: store.WorldScope{Limited: true, Worlds: []store.WorldID{w1.ID}}}, []int{4}},
+		{"two worlds", store.ReviewFilter{Limit: 10, Scope: store.WorldScope{Limited: true, Worlds: []store.WorldID{w2.ID, w1.ID}}}, []int{4, 3, 1}},
+		{"unknown world", store.ReviewFilter{Limit: 10, Scope: store.WorldScope{Limited: true, Worlds: []store.WorldID{"w-unknown"}}}, nil},
+		{"no world at all", store.ReviewFilter{Limit: 10, Scope: store.WorldScope{Limited: true}}, nil},
+		{"worlds listed, not limited", store.ReviewFilter{Limit: 10, Scope: store.WorldScope{Worlds: []store.WorldID{w1.ID}}}, []int{4, 3, 2, 1, 0}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -155,10 +155,11 @@ func testListTasks(t *testing.T, s store.Store) {
 		{"none", store.TaskFilter{Review: r2.ID, Assignee: "grace"}, nil},
 		{"unknown review", store.TaskFilter{Review: "rv-unknown"}, nil},
 		// A caller's visibility: reviews about these worlds, never one without a world.
-		{"review worlds", store.TaskFilter{ReviewWorlds: []store.WorldID{w2.ID}}, []store.Task{t4}},
-		{"review worlds, both", store.TaskFilter{ReviewWorlds: []store.WorldID{w1.ID, w2.ID}}, []store.Task{t1, t3, t4}},
-		{"review worlds and status", store.TaskFilter{ReviewWorlds: []store.WorldID{w1.ID, w2.ID}, Status: "open", Assignee: "grace"}, []store.Task{t1}},
-		{"review worlds, unknown", store.TaskFilter{ReviewWorlds: []store.WorldID{"w-unknown"}}, nil},
+		{"review worlds", store.TaskFilter{Scope: store.WorldScope{Limited: true, Worlds: []store.WorldID{w2.ID}}}, []store.Task{t4}},
+		{"review worlds, both", store.TaskFilter{Scope: store.WorldScope{Limited: true, Worlds: []store.WorldID{w1.ID, w2.ID}}}, []store.Task{t1, t3, t4}},
+		{"review worlds and status", store.TaskFilter{Scope: store.WorldScope{Limited: true, Worlds: []store.WorldID{w1.ID, w2.ID}}, Status: "open", Assignee: "grace"}, []store.Task{t1}},
+		{"review worlds, unknown", store.TaskFilter{Scope: store.WorldScope{Limited: true, Worlds: []store.WorldID{"w-unknown"}}}, nil},
+		{"review worlds, none", store.TaskFilter{Scope: store.WorldScope{Limited: true}, Status: "open"}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -96,18 +96,22 @@ const (
 func ReviewsQuery(f store.ReviewFilter) (string, []any) {
 	var args []any
 	where := ""
-	if len(f.Worlds) > 0 {
-		where = " WHERE " + inWorlds(f.Worlds, &args)
+	if f.Scope.Limited {
+		where = " WHERE " + inScope(f.Scope, &args)
 	}
 	args = append(args, f.Limit)
 	return fmt.Sprintf(`SELECT %s FROM reviews%s ORDER BY created_at DESC, id LIMIT $%d`, selectReviewCols, where, len(args)), args
 }
 
-// inWorlds returns the condition "world_id is one of worlds", adding them
-// to args. A NULL world_id (no world) is never one of them.
-func inWorlds(worlds []store.WorldID, args *[]any) string {
-	marks := make([]string, len(worlds))
-	for i, w := range worlds {
+// inScope returns the condition "world_id is one of the scope's worlds"
+// (false for none), adding them to args. A NULL world_id (no world) is
+// never one of them.
+func inScope(s store.WorldScope, args *[]any) string {
+	if len(s.Worlds) == 0 {
+		return "1 = 0"
+	}
+	marks := make([]string, len(s.Worlds))
+	for i, w := range s.Worlds {
 		*args = append(*args, string(w))
 		marks[i] = fmt.Sprintf("$%d", len(*args))
 	}
@@ -129,8 +133,8 @@ func TaskQueries(f store.TaskFilter) (tasks, links string, args []any) {
 	add("world_id", string(f.World))
 	add("status", f.Status)
 	add("assignee", f.Assignee)
-	if len(f.ReviewWorlds) > 0 {
-		conds = append(conds, "review_id IN (SELECT id FROM reviews WHERE "+inWorlds(f.ReviewWorlds, &args)+")")
+	if f.Scope.Limited {
+		conds = append(conds, "review_id IN (SELECT id FROM reviews WHERE "+inScope(f.Scope, &args)+")")
 	}
 	where := ""
 	if len(conds) > 0 {
