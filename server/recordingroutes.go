@@ -72,7 +72,7 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request, p auth.Pri
 	out := struct {
 		recordingJSON
 		Playback *playerJSON `json:"playback,omitempty"`
-	}{recordingJSON: s.recs.toJSON(meta, m)}
+	}{recordingJSON: toRecordingJSON(meta, m)}
 	if pb := s.recs.playing(meta.ID); pb != nil {
 		st := toPlayerJSON(pb.player.State())
 		out.Playback = &st

@@ -116,11 +116,6 @@ func newRecordings(dir string, svc *review.Service, cfg recording.Config, room f
 		active: map[review.SessionID]*activeRecording{}, players: map[recording.ID]*playback{}}
 }
 
-// unrecoverableFile marks a recording directory that recovery found
-// nothing to keep in (or could not make sense of), with why and when; such
-// a directory is not tried again.
-const unrecoverableFile = "unrecoverable.json"
-
 // recoverUnfinished finalizes every recording directory with a
 // session.json but no manifest.json: one that a process which died while
 // recording left behind (recording.RecoverWithEvents, with the session's
@@ -129,7 +124,7 @@ const unrecoverableFile = "unrecoverable.json"
 // between its last track's end and its manifest would look the same.
 //
 // A directory with no complete frame, or whose files do not parse, is
-// marked unrecoverable (unrecoverableFile) and skipped from then on: it
+// marked unrecoverable (recording.MarkUnrecoverable) and skipped from then on: it
 // stays unlisted, for an operator to inspect or delete. A failure that may
 // pass (the store cannot be read, another process holds the directory, an
 // I/O error) leaves it as it was, to be tried at the next start.
@@ -152,7 +147,7 @@ func (rs *recordings) recoverUnfinished() {
 		if _, err := os.Stat(filepath.Join(dir, recording.ManifestFile)); !errors.Is(err, os.ErrNotExist) {
 			continue // finished (or unreadable, which open reports)
 		}
-		if _, err := os.Stat(filepath.Join(dir, unrecoverableFile)); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, recording.UnrecoverableFile)); err == nil {
 			skipped = append(skipped, id)
 			continue
 		}
@@ -165,7 +160,7 @@ func (rs *recordings) recoverUnfinished() {
 		})
 		if errors.Is(err, recording.ErrNothingToRecover) || errors.Is(err, recording.ErrCorrupt) {
 			log.Warn("unfinished recording cannot be recovered; marked and left for an operator", "err", err, "dir", dir)
-			if err := markUnrecoverable(dir, err); err != nil {
+			if err := recording.MarkUnrecoverable(dir, err); err != nil {
 				log.Error("unrecoverable recording not marked; it will be tried again", "err", err)
 			}
 			continue
@@ -186,17 +181,8 @@ func (rs *recordings) recoverUnfinished() {
 	}
 	if len(skipped) > 0 {
 		rs.log.Info("recordings marked unrecoverable at an earlier start are left alone", "count", len(skipped),
-			"marker", unrecoverableFile, "dir", rs.dir)
+			"marker", recording.UnrecoverableFile, "dir", rs.dir)
 	}
-}
-
-// markUnrecoverable writes dir's unrecoverableFile, saying why.
-func markUnrecoverable(dir string, why error) error {
-	b, err := json.Marshal(map[string]any{"reason": why.Error(), "at": time.Now().UTC()})
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, unrecoverableFile), append(b, '\n'), 0o644)
 }
 
 // spanEvents returns the session's events from a recording's start to its
@@ -336,14 +322,16 @@ func (rs *recordings) list(sid review.SessionID) ([]recordingJSON, error) {
 	out := []recordingJSON{}
 	for _, e := range entries {
 		id := recording.ID(e.Name())
-		if meta, err := rs.meta(id); err != nil || meta.Session != sid {
+		meta, err := rs.meta(id)
+		if err != nil || meta.Session != sid {
 			continue // another session's
 		}
-		meta, m, err := rs.finished(id)
+		m, err := recording.ReadManifest(rs.path(id))
 		if err != nil {
-			continue // not finished yet
+			_ = rs.unreadable(id, err) // not finished yet, or damaged
+			continue
 		}
-		out = append(out, rs.toJSON(meta, m))
+		out = append(out, toRecordingJSON(meta, m))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].StartedAt.Before(out[j].StartedAt) })
 	return out, nil
@@ -370,8 +358,9 @@ func (rs *recordings) meta(id recording.ID) (recordingMeta, error) {
 
 // finished reads a finished recording's session.json and manifest, not
 // its indexes (recording.ReadManifest): what the API describes a
-// recording with and checks access by. Errors say which recording, not
-// where it is on disk.
+// recording with and checks access by. A listed recording whose index
+// or media were damaged after it finished is found out when it is played
+// (open), which then answers 404.
 func (rs *recordings) finished(id recording.ID) (recordingMeta, recording.Manifest, error) {
 	meta, err := rs.meta(id)
 	if err != nil {
@@ -379,10 +368,21 @@ func (rs *recordings) finished(id recording.ID) (recordingMeta, recording.Manife
 	}
 	m, err := recording.ReadManifest(rs.path(id))
 	if err != nil {
-		rs.log.Debug("recording not readable", "recording", id, "err", err)
-		return meta, m, fmt.Errorf("%w: recording %s is not finished or not readable", review.ErrNotFound, id)
+		return meta, m, rs.unreadable(id, err)
 	}
 	return meta, m, nil
+}
+
+// unreadable logs why recording id could not be read (an unfinished one
+// at debug level; one that does not make sense as a warning) and returns
+// the API's error, which says which recording, not where it is on disk.
+func (rs *recordings) unreadable(id recording.ID, err error) error {
+	level := slog.LevelWarn
+	if errors.Is(err, recording.ErrNotFound) {
+		level = slog.LevelDebug
+	}
+	rs.log.Log(context.Background(), level, "recording not readable", "recording", id, "err", err)
+	return fmt.Errorf("%w: recording %s is not finished or not readable", review.ErrNotFound, id)
 }
 
 // open reads a finished recording, indexes included, and its
@@ -394,8 +394,7 @@ func (rs *recordings) open(id recording.ID) (recordingMeta, *recording.Recording
 	}
 	rec, err := recording.Open(rs.path(id))
 	if err != nil {
-		rs.log.Debug("recording not readable", "recording", id, "err", err)
-		return meta, nil, fmt.Errorf("%w: recording %s is not finished or not readable", review.ErrNotFound, id)
+		return meta, nil, rs.unreadable(id, err)
 	}
 	return meta, rec, nil
 }
@@ -481,27 +480,13 @@ type recordingJSON struct {
 	Recovered bool `json:"recovered"`
 }
 
-// toJSON describes a finished recording from its manifest. A manifest
-// from before keyframe times were kept in it has them read from the
-// video index.
-func (rs *recordings) toJSON(meta recordingMeta, m recording.Manifest) recordingJSON {
+// toRecordingJSON describes a finished recording from its manifest.
+func toRecordingJSON(meta recordingMeta, m recording.Manifest) recordingJSON {
 	out := recordingJSON{ID: meta.ID, Session: meta.Session, StartedAt: meta.StartedAt, Duration: m.Duration,
 		Keyframes: []float64{}, Recovered: m.Recovered}
-	v := m.Video
-	if v == nil {
-		return out
-	}
-	out.Frames = v.Frames
-	if v.KeyTimes != nil || v.Keyframes == 0 {
-		out.Keyframes = append(out.Keyframes, v.KeyTimes...)
-		return out
-	}
-	if _, rec, err := rs.open(meta.ID); err == nil {
-		for _, f := range rec.Frames() {
-			if f.Keyframe {
-				out.Keyframes = append(out.Keyframes, f.MediaTime)
-			}
-		}
+	if m.Video != nil {
+		out.Frames = m.Video.Frames
+		out.Keyframes = append(out.Keyframes, m.Video.KeyTimes...)
 	}
 	return out
 }

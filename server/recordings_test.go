@@ -30,7 +30,8 @@ import (
 // listed with the frames that were complete and plays to a group. A
 // recording with no frame at all, or with a torn partial manifest, stays
 // unlisted, is marked unrecoverable, and is not tried again at the next
-// start; neither stops the server.
+// start; neither stops the server. One another process still records
+// (its lock held: a failure that may pass) is left alone and unmarked.
 func TestRecordingRecoveredAtStartup(t *testing.T) {
 	b := newReviewBackend(t, openSQLite)
 	ctx := context.Background()
@@ -55,6 +56,12 @@ func TestRecordingRecoveredAtStartup(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(recordings, string(torn), "manifest.partial.json"), []byte(`{"video":{"co`), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	busy := crashedRecording(t, recordings, sess.ID, 0, nil)
+	live := recording.NewRecorder(filepath.Join(recordings, string(busy)), nil)
+	if _, err := live.AddTrack(recording.KindVideo, webrtc.MimeTypeVP8, 90000, 0); err != nil { // takes the lock
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = live.Close() })
 	// The process died while it ended the recording: it had written bob's
 	// join to the event log, and a line of the next event.
 	events, err := b.svc.Events(ctx, sess.ID)
@@ -103,11 +110,17 @@ func TestRecordingRecoveredAtStartup(t *testing.T) {
 		}
 		markers[id] = b
 	}
-	// The next start leaves the marked directories alone.
+	// The next start leaves the marked directories alone, and neither
+	// start touched the one still being recorded.
 	serveReview(t, b, recordings)
 	for id, before := range markers {
 		if after, err := os.ReadFile(filepath.Join(recordings, string(id), "unrecoverable.json")); err != nil || string(after) != string(before) {
 			t.Errorf("recording %s was tried again at the next start: marker %q, was %q (%v)", id, after, before, err)
+		}
+	}
+	for _, name := range []string{"unrecoverable.json", recording.ManifestFile} {
+		if _, err := os.Stat(filepath.Join(recordings, string(busy), name)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the recording still being recorded got %s: %v", name, err)
 		}
 	}
 

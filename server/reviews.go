@@ -424,7 +424,9 @@ func (s *Server) fillRecorded(id recording.ID, sess review.Session, in *review.A
 	}
 	samples, err := recording.ReadSamples(s.recs.path(id))
 	if err != nil {
-		s.log.Warn("recording samples unreadable", "recording", id, "err", err)
+		if !errors.Is(err, recording.ErrNotFound) { // not finished: no samples yet
+			s.log.Warn("recording samples unreadable", "recording", id, "err", err)
+		}
 		return
 	}
 	var at *media.ContextSample

@@ -16,15 +16,18 @@ import (
 
 // File names inside a recording directory.
 const (
-	ManifestFile   = "manifest.json"
-	EventsFile     = "events.jsonl"
-	SamplesFile    = "samples.jsonl"
-	partialFile    = "manifest.partial.json"
-	videoIVFFile   = "video.ivf"
-	videoH264File  = "video.h264"
-	audioOggFile   = "audio.ogg"
-	videoIndexFile = "video.index.jsonl"
-	audioIndexFile = "audio.index.jsonl"
+	ManifestFile = "manifest.json"
+	EventsFile   = "events.jsonl"
+	SamplesFile  = "samples.jsonl"
+	partialFile  = "manifest.partial.json"
+	// UnrecoverableFile marks a directory that recovery could not make a
+	// recording of (MarkUnrecoverable), with why and when.
+	UnrecoverableFile = "unrecoverable.json"
+	videoIVFFile      = "video.ivf"
+	videoH264File     = "video.h264"
+	audioOggFile      = "audio.ogg"
+	videoIndexFile    = "video.index.jsonl"
+	audioIndexFile    = "audio.index.jsonl"
 )
 
 // Track kinds as AddTrack takes them (webrtc.RTPCodecType's String values).

@@ -54,10 +54,23 @@ func Open(dir string) (*Recording, error) {
 	return r, nil
 }
 
-// ReadManifest reads a finished recording's manifest.json alone, without
-// its indexes: what a listing needs. ErrNotFound if the recording is not
-// finished (or not there), ErrCorrupt if the manifest does not parse.
-func ReadManifest(dir string) (Manifest, error) { return readManifest(dir, ManifestFile) }
+// ReadManifest reads a finished recording's manifest.json without its
+// indexes: what a listing needs. A manifest written before keyframe times
+// were kept in it gets them from the video index. ErrNotFound if the
+// recording is not finished (or not there), ErrCorrupt if the manifest
+// does not parse or its video index disagrees with it.
+func ReadManifest(dir string) (Manifest, error) {
+	m, err := readManifest(dir, ManifestFile)
+	if err != nil || m.Video == nil || m.Video.KeyTimes != nil || m.Video.Keyframes == 0 {
+		return m, err
+	}
+	frames, err := (&Recording{dir: dir, manifest: m}).loadTrack(m.Video, KindVideo)
+	if err != nil {
+		return Manifest{}, err
+	}
+	m.Video.KeyTimes = keyTimes(frames)
+	return m, nil
+}
 
 // readManifest reads manifest.json or the partial manifest: a missing file
 // is ErrNotFound, one that does not parse ErrCorrupt.

@@ -122,6 +122,16 @@ func RecoverWithEvents(dir string, events func(end time.Time) ([]Entry, error)) 
 	return m, nil
 }
 
+// MarkUnrecoverable writes dir's UnrecoverableFile, saying why (the error
+// Recover returned) and when, atomically: a crash leaves the whole marker
+// or none.
+func MarkUnrecoverable(dir string, why error) error {
+	return writeJSONFile(dir, UnrecoverableFile, struct {
+		Reason string    `json:"reason"`
+		At     time.Time `json:"at"`
+	}{why.Error(), time.Now().UTC()})
+}
+
 // scanTracks returns the tracks of the partial manifest that keep at least
 // one frame.
 func scanTracks(dir string, p Manifest) ([]*trackRecovery, error) {
@@ -188,7 +198,11 @@ func scanTrack(dir, kind string, info TrackInfo) (*trackRecovery, error) {
 		return tr, nil
 	}
 	defer func() { _ = media.Close() }()
-	isFrame := frameCheck(c, media, size)
+	rd := &readErrs{r: media}
+	isFrame := frameCheck(c, rd, size)
+	if rd.err != nil {
+		return nil, fmt.Errorf("recording: recover %s: %w", info.File, rd.err)
+	}
 	if isFrame == nil {
 		return tr, nil
 	}
@@ -210,6 +224,9 @@ func scanTrack(dir, kind string, info TrackInfo) (*trackRecovery, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("recording: recover %s: %w", info.Index, err)
+	}
+	if rd.err != nil { // a frame was taken for torn because its read failed
+		return nil, fmt.Errorf("recording: recover %s: %w", info.File, rd.err)
 	}
 	if n := len(tr.frames); n > 0 {
 		last := tr.frames[n-1]
@@ -243,7 +260,7 @@ func (tr *trackRecovery) trackInfo() *TrackInfo {
 // frameCheck returns the test an index entry's bytes must pass (read with
 // ReadAt, so the file's position does not matter), or nil when the media
 // file does not start with a header its pion reader accepts.
-func frameCheck(c codec, media *os.File, size int64) func(Frame) bool {
+func frameCheck(c codec, media io.ReaderAt, size int64) func(Frame) bool {
 	switch c {
 	case codecVP8, codecVP9:
 		_, hdr, err := ivfreader.NewWith(io.NewSectionReader(media, 0, size))
@@ -283,6 +300,22 @@ func frameCheck(c codec, media *os.File, size int64) func(Frame) bool {
 			return err == nil && len(payload) > 0 && in.Len() == 0
 		}
 	}
+}
+
+// readErrs is a ReaderAt that keeps its first read error other than an end
+// of file: a disk failing, not a file cut short. Recovery stops on it
+// rather than take the frames it could not read for torn.
+type readErrs struct {
+	r   io.ReaderAt
+	err error
+}
+
+func (e *readErrs) ReadAt(p []byte, off int64) (int, error) {
+	n, err := e.r.ReadAt(p, off)
+	if err != nil && e.err == nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		e.err = err
+	}
+	return n, err
 }
 
 func ivfFourCC(c codec) string {

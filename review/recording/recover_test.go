@@ -1,6 +1,7 @@
 package recording
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -465,6 +467,7 @@ func TestManifestKeyTimes(t *testing.T) {
 	if err != nil || len(m.Video.KeyTimes) != m.Video.Keyframes || m.Video.Keyframes < 2 {
 		t.Fatalf("manifest key times %v for %d keyframes, %v", m.Video.KeyTimes, m.Video.Keyframes, err)
 	}
+	want := slices.Clone(m.Video.KeyTimes)
 	m.Video.KeyTimes[1] += 0.1
 	if err := writeJSONFile(r.Dir(), ManifestFile, m); err != nil {
 		t.Fatal(err)
@@ -479,4 +482,27 @@ func TestManifestKeyTimes(t *testing.T) {
 	if _, err := Open(r.Dir()); err != nil {
 		t.Fatalf("Open without key times: %v", err)
 	}
+	if got, err := ReadManifest(r.Dir()); err != nil || !slices.Equal(got.Video.KeyTimes, want) {
+		t.Fatalf("ReadManifest of an older manifest: key times %v, %v; want %v from the index", got.Video.KeyTimes, err, want)
+	}
 }
+
+// A read that fails (a disk error, not a file cut short) stops recovery
+// instead of making the frame it could not read look torn.
+func TestRecoverReadErrors(t *testing.T) {
+	eio := &readErrs{r: failingReader{syscall.EIO}}
+	if check := frameCheck(codecH264, eio, 100); check(Frame{Offset: 0, Size: 10}) || !errors.Is(eio.err, syscall.EIO) {
+		t.Fatalf("after a failed read: error %v, want EIO kept", eio.err)
+	}
+	short := &readErrs{r: bytes.NewReader([]byte{0, 0})}
+	if check := frameCheck(codecH264, short, 100); check(Frame{Offset: 0, Size: 10}) || short.err != nil {
+		t.Fatalf("a file cut short: error %v, want none kept", short.err)
+	}
+	if frameCheck(codecVP8, eio, 100) != nil {
+		t.Fatal("an IVF header that cannot be read was taken for one")
+	}
+}
+
+type failingReader struct{ err error }
+
+func (f failingReader) ReadAt([]byte, int64) (int, error) { return 0, f.err }
