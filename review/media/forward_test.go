@@ -5,9 +5,11 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 	pionmedia "github.com/pion/webrtc/v4/pkg/media"
 	"github.com/pion/webrtc/v4/pkg/media/h264reader"
@@ -248,4 +250,23 @@ func sendH264(t *testing.T, track *webrtc.TrackLocalStaticSample, stop <-chan st
 		}
 		_ = f.Close()
 	}
+}
+
+// The engine reads each publisher track's RTCP, so its receiver reports
+// name the publisher's last sender report (LSR) and how long it held it
+// (DLSR): the publisher measures its round trip from them. Unread, pion
+// sends them as zeros.
+func TestReceiverReportsNameSenderReports(t *testing.T) {
+	s := newServer(t, serverOptions{})
+	var named atomic.Bool
+	publish(t, whipclient.PublishOptions{
+		URL: s.whip(), Files: []string{fixture("clip-vp8.ivf")}, Loop: true,
+		OnReceiverReport: func(r rtcp.ReceptionReport) {
+			if r.LastSenderReport != 0 && r.Delay != 0 {
+				named.Store(true)
+			}
+		},
+	})
+	// pion sends a sender report and a receiver report every second.
+	waitFor(t, 10*time.Second, "a receiver report naming the publisher's sender report", named.Load)
 }

@@ -99,6 +99,20 @@ func (f *forwarder) run(track *webrtc.TrackRemote) {
 	}
 }
 
+// readRTCP reads the publisher's RTCP for the track until its peer
+// connection closes. Reading it is what runs pion's interceptors on it:
+// the receiver-report interceptor learns each sender report, so the
+// reports the engine sends back carry LSR and DLSR and the publisher can
+// measure its round trip (unread, they stay zero). The packets themselves
+// are not needed here.
+func (f *forwarder) readRTCP() {
+	for {
+		if _, _, err := f.receiver.ReadRTCP(); err != nil {
+			return
+		}
+	}
+}
+
 // endSink tells the sink (if any) that the track ended, once.
 func (f *forwarder) endSink() {
 	if f.sink != nil {

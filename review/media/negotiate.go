@@ -33,7 +33,9 @@ func (r *Room) negotiatePublisher(ctx context.Context, offer string) (*publisher
 			}
 			if !r.spawn(func() { f.run(t) }) {
 				f.endSink() // the room closed meanwhile
+				return
 			}
+			r.spawn(f.readRTCP)
 		}
 	})
 	pc.OnDataChannel(func(dc *webrtc.DataChannel) {

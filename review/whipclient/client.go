@@ -58,6 +58,10 @@ type PublishOptions struct {
 	// sends. Files cannot make keyframes on demand; viewers rely on the
 	// server's GOP cache and the files' own keyframes.
 	OnKeyframeRequest func()
+	// OnReceiverReport, if set, is called with each reception report the
+	// server sends about a published stream (loss, jitter, and the LSR
+	// and DLSR a round trip is measured from).
+	OnReceiverReport func(rtcp.ReceptionReport)
 }
 
 func (o PublishOptions) withDefaults() PublishOptions {
@@ -238,7 +242,8 @@ func (p *publication) addTracks() error {
 	return nil
 }
 
-// readRTCP runs the sender's interceptors and reports keyframe requests.
+// readRTCP runs the sender's interceptors and reports keyframe requests
+// and receiver reports.
 func (p *publication) readRTCP(s *webrtc.RTPSender) {
 	for {
 		pkts, _, err := s.ReadRTCP()
@@ -246,10 +251,16 @@ func (p *publication) readRTCP(s *webrtc.RTPSender) {
 			return
 		}
 		for _, pkt := range pkts {
-			switch pkt.(type) {
+			switch pkt := pkt.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				if p.opts.OnKeyframeRequest != nil {
 					p.opts.OnKeyframeRequest()
+				}
+			case *rtcp.ReceiverReport:
+				for _, r := range pkt.Reports {
+					if p.opts.OnReceiverReport != nil {
+						p.opts.OnReceiverReport(r)
+					}
 				}
 			}
 		}
