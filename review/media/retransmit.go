@@ -217,17 +217,13 @@ func (s *rtxStream) packet(p *rtp.Packet) (*rtp.Header, []byte) {
 // updateRTT takes the round trip from the viewer's reception reports of
 // our streams (RFC 3550 §6.4.1: now − LSR − DLSR), as a running mean.
 func (r *retransmitter) updateRTT(reports []rtcp.ReceptionReport) {
-	now := ntpShort(r.now())
+	now := r.now()
 	for _, rep := range reports {
 		s := r.stream(rep.SSRC)
-		if s == nil || rep.LastSenderReport == 0 {
+		d, ok := RoundTrip(rep, now)
+		if s == nil || !ok {
 			continue
 		}
-		rtt := now - rep.LastSenderReport - rep.Delay
-		if rtt >= 1<<31 {
-			continue
-		}
-		d := time.Duration(rtt) * time.Second / (1 << 16)
 		s.mu.Lock()
 		if s.rtt == 0 {
 			s.rtt = d
@@ -236,6 +232,21 @@ func (r *retransmitter) updateRTT(reports []rtcp.ReceptionReport) {
 		}
 		s.mu.Unlock()
 	}
+}
+
+// RoundTrip returns the round trip a reception report of our stream shows
+// at now (RFC 3550 §6.4.1: now − LSR − DLSR); ok is false when the report
+// names no sender report of ours (LSR 0) or the result is not a plausible
+// duration (clocks or the report garbled).
+func RoundTrip(rep rtcp.ReceptionReport, now time.Time) (d time.Duration, ok bool) {
+	if rep.LastSenderReport == 0 {
+		return 0, false
+	}
+	rtt := ntpShort(now) - rep.LastSenderReport - rep.Delay
+	if rtt >= 1<<31 {
+		return 0, false
+	}
+	return time.Duration(rtt) * time.Second / (1 << 16), true
 }
 
 // ntpShort is the middle 32 bits of t's NTP timestamp (16.16 seconds since
