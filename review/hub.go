@@ -31,7 +31,7 @@ const (
 	MessageContext = "context"
 	// MessageMedia says a publisher started (Event "live") or stopped
 	// ("ended") streaming to the session, or that a recording of it is
-	// finished ("recorded", Recording).
+	// finished ("recorded", Recording) or was deleted ("deleted").
 	MessageMedia = "media"
 	// MessagePlayback is a recording's playback state (Recording,
 	// Playback): playing or paused, media time, frame, RTP timestamp.
@@ -243,6 +243,12 @@ func (h *Hub) PublishPlayback(id SessionID, recording string, state any) {
 // is finished (Event "recorded", Recording its id).
 func (h *Hub) PublishRecorded(id SessionID, recording string) {
 	h.publish(id, Message{Type: MessageMedia, Event: "recorded", Recording: recording})
+}
+
+// PublishRecordingDeleted tells a session's subscribers that a recording
+// of it was deleted (Event "deleted", Recording its id).
+func (h *Hub) PublishRecordingDeleted(id SessionID, recording string) {
+	h.publish(id, Message{Type: MessageMedia, Event: "deleted", Recording: recording})
 }
 
 // publish sends m to a session's subscribers.

@@ -24,6 +24,7 @@ var ErrNoRecordings = fmt.Errorf("%w: this server keeps no recordings", review.E
 func (s *Server) recordingRoutes(mux muxer) {
 	mux.HandleFunc("GET /api/reviews/{id}/recordings", s.authed(s.listRecordings))
 	mux.HandleFunc("GET /api/recordings/{rec}", s.authed(s.getRecording))
+	mux.HandleFunc("DELETE /api/recordings/{rec}", s.authed(s.deleteRecording))
 	mux.HandleFunc("POST /api/recordings/{rec}/whep", s.authed(s.watchRecording))
 	mux.HandleFunc("DELETE /api/recordings/{rec}/whep/{viewer}", s.authed(s.leaveRecording))
 	mux.HandleFunc("POST /api/recordings/{rec}/control", s.authed(s.controlRecording))
@@ -78,6 +79,37 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request, p auth.Pri
 		out.Playback = &st
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// deleteRecording handles DELETE /api/recordings/{rec}: the session's
+// creator, or an owner of its world, deletes a finished recording (204).
+// While viewers watch its playback it is 409.
+func (s *Server) deleteRecording(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	meta, _, sess, err := s.recordingOf(r, p)
+	if err == nil && !mayDeleteRecordings(p, sess) {
+		err = fmt.Errorf("%w: only the session's creator (%q) or an owner of its world deletes its recordings", review.ErrForbidden, sess.CreatedBy)
+	}
+	if err == nil {
+		err = s.recs.remove(meta.ID)
+	}
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	s.log.Info("recording deleted", "recording", meta.ID, "session", meta.Session, "user", p.User)
+	s.cfg.Review.Hub().PublishRecordingDeleted(meta.Session, string(meta.ID))
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// mayDeleteRecordings reports whether p may delete the recordings of sess:
+// its creator, or an owner of its world (of every world, for a session
+// without one).
+func mayDeleteRecordings(p auth.Principal, sess review.Session) bool {
+	role := p.All
+	if sess.World != "" {
+		role = p.Role(sess.World)
+	}
+	return p.User == sess.CreatedBy || role.AtLeast(auth.RoleOwner)
 }
 
 // watchRecording handles POST /api/recordings/{rec}/whep: a WHEP viewer of

@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -116,7 +117,8 @@ func newRecordings(dir string, svc *review.Service, cfg recording.Config, room f
 		active: map[review.SessionID]*activeRecording{}, players: map[recording.ID]*playback{}}
 }
 
-// recoverUnfinished finalizes every recording directory with a
+// recoverUnfinished removes what deletions a crash cut short left
+// (deletedPrefix), and finalizes every recording directory with a
 // session.json but no manifest.json: one that a process which died while
 // recording left behind (recording.RecoverWithEvents, with the session's
 // events of the recording's span from the store). Serve calls it before
@@ -138,6 +140,12 @@ func (rs *recordings) recoverUnfinished() {
 	}
 	var skipped []recording.ID
 	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), deletedPrefix) { // a deletion a crash cut short
+			if err := os.RemoveAll(filepath.Join(rs.dir, e.Name())); err != nil {
+				rs.log.Warn("deleted recording's files not removed", "dir", e.Name(), "err", err)
+			}
+			continue
+		}
 		id := recording.ID(e.Name())
 		meta, err := rs.meta(id)
 		if err != nil {
@@ -430,6 +438,37 @@ func (rs *recordings) playback(id recording.ID, hub *review.Hub) (*playback, err
 	p := &playback{meta: meta, player: player, viewers: recording.NewViewers(api, rs.cfg, rs.log), cancel: cancel, watched: time.Now()}
 	rs.players[id] = p
 	return p, nil
+}
+
+// deletedPrefix names a recording directory being deleted: renamed out of
+// the listing (ParseID refuses the name), then removed. What a crash
+// leaves of one is removed at the next start.
+const deletedPrefix = ".deleted-"
+
+// remove deletes a finished recording. Its playback is closed if nobody
+// watches it; while someone does, it is ErrConflict.
+func (rs *recordings) remove(id recording.ID) error {
+	rs.mu.Lock()
+	p := rs.players[id]
+	if p != nil && p.viewers.Len() > 0 {
+		n := p.viewers.Len()
+		rs.mu.Unlock()
+		return fmt.Errorf("%w: recording %s is being watched (%d viewers); delete it once they have left", review.ErrConflict, id, n)
+	}
+	delete(rs.players, id)
+	trash := filepath.Join(rs.dir, deletedPrefix+string(id))
+	err := os.Rename(rs.path(id), trash) // under mu: no playback starts from it meanwhile
+	rs.mu.Unlock()
+	if p != nil {
+		p.close()
+	}
+	if err != nil {
+		return fmt.Errorf("delete recording %s: %w", id, err)
+	}
+	if err := os.RemoveAll(trash); err != nil {
+		rs.log.Warn("deleted recording's files not all removed; the next start removes them", "recording", id, "err", err)
+	}
+	return nil
 }
 
 // playing returns the recording's player if it was started, else nil.

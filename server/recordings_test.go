@@ -245,3 +245,59 @@ func readClipFrames(n int) ([][]byte, error) {
 	}
 	return out, nil
 }
+
+// The session's creator (or a world owner) deletes a recording: not while
+// someone watches it, and nobody else may. It leaves the listing and the
+// disk, and the session's channel hears of it. What a deletion cut short
+// by a crash left is removed at the next start.
+func TestDeleteRecording(t *testing.T) {
+	b := newReviewBackend(t, openSQLite)
+	ctx := context.Background()
+	sess, err := b.svc.CreateSession(ctx, "ana", review.SessionInput{Title: "To tidy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recordings := t.TempDir()
+	id := crashedRecording(t, recordings, sess.ID, 20, nil) // recovered at startup: a finished recording
+	leftover := filepath.Join(recordings, ".deleted-"+string(id)+"x")
+	if err := os.MkdirAll(filepath.Join(leftover, "sub"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	rs := serveReview(t, b, recordings)
+	ana, _ := rs.auth.Issue("ana", nil, auth.RoleEditor, time.Hour)
+	bob, _ := rs.auth.Issue("bob", nil, auth.RoleEditor, time.Hour)
+	vic, _ := rs.auth.Issue("vic", nil, auth.RoleViewer, time.Hour)
+	olga, _ := rs.auth.Issue("olga", nil, auth.RoleOwner, time.Hour)
+	channel := dialChannel(t, rs, "/api/reviews/"+string(sess.ID), vic)
+	channel.next(t, "snapshot") // the server serves: its start is done
+	if _, err := os.Stat(leftover); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a deletion's leftover survived the start: %v", err)
+	}
+	path := "/api/recordings/" + string(id)
+
+	viewer := watchReview(t, rs.base+path+"/whep", vic)
+	for _, tok := range []string{bob, vic} {
+		rs.call(t, http.MethodDelete, path, tok, nil, nil, http.StatusForbidden)
+	}
+	rs.call(t, http.MethodDelete, path, ana, nil, nil, http.StatusConflict) // vic watches it
+	rs.call(t, http.MethodDelete, viewer.location, vic, nil, nil, http.StatusOK)
+	rs.call(t, http.MethodDelete, path, ana, nil, nil, http.StatusNoContent)
+	if m := channel.next(t, "media"); m.Event != "deleted" || m.Recording != string(id) {
+		t.Fatalf("channel message %+v, want the deletion", m)
+	}
+	rs.call(t, http.MethodGet, path, ana, nil, nil, http.StatusNotFound)
+	rs.call(t, http.MethodDelete, path, olga, nil, nil, http.StatusNotFound)
+	var list struct{ Recordings []json.RawMessage }
+	rs.call(t, http.MethodGet, "/api/reviews/"+string(sess.ID)+"/recordings", ana, nil, &list, http.StatusOK)
+	if len(list.Recordings) != 0 {
+		t.Fatalf("listed after deletion: %s", list.Recordings)
+	}
+	if left, _ := os.ReadDir(recordings); len(left) != 0 {
+		t.Fatalf("files left in the recordings directory: %v", left)
+	}
+
+	// A world's owner may delete a recording of a session someone else made.
+	other := crashedRecording(t, recordings, sess.ID, 20, nil)
+	rs2 := serveReview(t, b, recordings) // recovers it
+	rs2.call(t, http.MethodDelete, "/api/recordings/"+string(other), must(rs2.auth.Issue("olga", nil, auth.RoleOwner, time.Hour)), nil, nil, http.StatusNoContent)
+}

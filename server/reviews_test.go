@@ -384,10 +384,11 @@ func publishClipOnce(t *testing.T, url, token, world string, loop bool) (stop fu
 
 // rtcViewer is a pion WHEP viewer counting video frames.
 type rtcViewer struct {
-	pc     *webrtc.PeerConnection
-	frames atomic.Int64
-	lastTS atomic.Uint32
-	wg     sync.WaitGroup
+	pc       *webrtc.PeerConnection
+	location string // the WHEP session's resource
+	frames   atomic.Int64
+	lastTS   atomic.Uint32
+	wg       sync.WaitGroup
 }
 
 func watchReview(t *testing.T, url, token string) *rtcViewer {
@@ -445,6 +446,7 @@ func watchReview(t *testing.T, url, token string) *rtcViewer {
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("WHEP: %s %s", resp.Status, answer)
 	}
+	v.location = resp.Header.Get("Location")
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(answer)}); err != nil {
 		t.Fatal(err)
 	}

@@ -312,7 +312,7 @@ export const scenarios = [
     },
   },
   {
-    name: "review (UI: WHIP publish page, WHEP watch, pause, draw, note): bob publishes a canvas, alice and carol watch, alice pauses both on one frame, draws a note; the task appears for both",
+    name: "review (UI: WHIP publish page, WHEP watch, pause, draw, note): bob publishes a canvas, alice and carol watch, alice pauses both on one frame, draws a note; the task appears for both; the recording plays for both and cannot be deleted while watched",
     async run(t) {
       const review = await t.server.api("POST", "/api/reviews", { user: "alice", body: { title: "E2E review" } });
       const pub = await t.designer("bob").open(`/reviews/${review.id}/publish`, { route: false });
@@ -389,6 +389,13 @@ export const scenarios = [
       const notes2 = (await t.server.api("GET", `/api/reviews/${review.id}/annotations`, { user: "e2e" })).annotations;
       const onRec = notes2.find((n) => n.text === "On the recording");
       check(onRec && Math.abs(onRec.mediaTime - at) < 0.001, `the note on the recording should land at ${at} s: ${JSON.stringify(onRec)}`);
+
+      // Only alice, who made the session, may delete its recording, and not while it is watched.
+      check((await c.page.locator("button.delete-recording").count()) === 0, "carol did not make the session: no Delete button");
+      a.page.once("dialog", (d) => void d.accept());
+      await a.page.locator("button.delete-recording").click();
+      await a.waitFor("the refusal in alice's status bar", () => /being watched/.test(document.querySelector(".status-bar")?.textContent ?? ""));
+      check((await a.eval(() => window.__review.recordings())) === 1, "the recording stays while it is watched");
     },
   },
 ];

@@ -108,8 +108,9 @@ export class Api {
   }
 
   /**
-   * Calls any route of the API and returns its parsed JSON body (the typed
-   * clients of other modules, such as historyapi.ts, are built on it).
+   * Calls any route of the API and returns its parsed JSON body, undefined
+   * for 204 No Content (the typed clients of other modules, such as
+   * historyapi.ts, are built on it).
    */
   request(method: string, path: string, body?: unknown): Promise<unknown> {
     return this.#request(method, path, body);
@@ -145,6 +146,7 @@ export class Api {
       const msg = field(parsed, "error");
       throw new ApiError(method, path, resp.status, typeof msg === "string" ? msg : resp.statusText || text.slice(0, 200));
     }
+    if (resp.status === 204) return undefined; // No Content: a DELETE's success
     if (parsed === undefined) throw malformed(method, path, "response is not JSON");
     return parsed;
   }

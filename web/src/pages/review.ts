@@ -86,9 +86,15 @@ class ReviewPage {
         seekTo: (a) => this.#showAnnotation(a),
         setStatus: (t, s) => void this.#reviews.updateTask(t.id, { status: s }).catch((err: unknown) => status.error("updating the task", err)),
         watchRecording: (r) => void this.#watchRecording(r),
+        deleteRecording: (r) =>
+          void this.#reviews.deleteRecording(r.id).then(
+            () => this.#loadRecordings(),
+            (err: unknown) => status.error("deleting the recording", err),
+          ),
       },
       review.id,
       (path) => withCredentials(path, cred),
+      review.createdBy !== "" && review.createdBy === review.user,
     );
     document.title = `${review.title} · Review · Atelier`;
     shell.title.replaceChildren(
@@ -209,7 +215,7 @@ class ReviewPage {
           return;
         case "media":
           if (m["event"] === "ended") this.#streamEnded();
-          if (m["event"] === "recorded") void this.#loadRecordings();
+          if (m["event"] === "recorded" || m["event"] === "deleted") void this.#loadRecordings();
           break;
         case "playback":
           if (this.#recording !== null && m["recording"] === this.#recording.rec.id) this.#recording.player = parsePlayer(m["playback"]);

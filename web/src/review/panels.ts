@@ -11,6 +11,8 @@ export interface PanelEvents {
   seekTo(a: Annotation): void;
   setStatus(t: Task, s: TaskStatus): void;
   watchRecording(r: Recording): void;
+  /** Deletes a recording; given only to those who may (mayDelete). */
+  deleteRecording(r: Recording): void;
 }
 
 /** The side panels. */
@@ -22,9 +24,15 @@ export class ReviewPanels {
   readonly #log = h("ol", { class: "review-log" });
   readonly #recordings = h("ul", { class: "review-recordings" });
 
-  /** exportLink(path) is path with the caller's credentials, for a plain link. */
-  constructor(events: PanelEvents, review: string, exportLink: (path: string) => string) {
+  readonly #mayDelete: boolean;
+
+  /**
+   * exportLink(path) is path with the caller's credentials, for a plain link;
+   * mayDelete shows a Delete button on each recording (the session's creator).
+   */
+  constructor(events: PanelEvents, review: string, exportLink: (path: string) => string, mayDelete = false) {
     this.#events = events;
+    this.#mayDelete = mayDelete;
     const base = `/api/reviews/${encodeURIComponent(review)}`;
     const exports = h(
       "p",
@@ -65,6 +73,15 @@ export class ReviewPanels {
           }));
         }
         item.append(watch);
+        if (this.#mayDelete) {
+          const del = h("button", { type: "button", class: "small delete-recording", "data-recording": r.id, text: "Delete" });
+          del.addEventListener("click", () => {
+            if (window.confirm(`Delete the recording of ${new Date(r.startedAt).toLocaleString()} (${r.duration.toFixed(1)} s)? Its media files are removed; notes made on it stay.`)) {
+              this.#events.deleteRecording(r);
+            }
+          });
+          item.append(" ", del);
+        }
         return item;
       }),
     );

@@ -19,3 +19,20 @@ describe("ReviewApi.recordings", () => {
     expect(got[0]).toMatchObject({ duration: 8.03, frames: 241, keyframes: [0, 1] });
   });
 });
+
+describe("ReviewApi.deleteRecording", () => {
+  it("sends DELETE for the recording and reports the server's refusal", async () => {
+    const calls: string[] = [];
+    const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      calls.push(`${init?.method ?? "GET"} ${String(input)}`);
+      if (calls.length === 1) return new Response(null, { status: 204 });
+      return new Response(JSON.stringify({ error: "conflict: 1 viewers are watching recording r1" }), {
+        status: 409, headers: { "Content-Type": "application/json" },
+      });
+    }) as typeof globalThis.fetch;
+    const reviews = new ReviewApi(new Api({ fetch }));
+    await reviews.deleteRecording("r/1");
+    await expect(reviews.deleteRecording("r1")).rejects.toThrow(/watching/);
+    expect(calls[0]).toMatch(/^DELETE .*\/api\/recordings\/r%2F1$/);
+  });
+});

@@ -187,6 +187,11 @@ export class ReviewApi {
     }));
   }
 
+  /** Deletes a recording (its session's creator, or an owner of its world; refused while someone watches it). */
+  async deleteRecording(rec: string): Promise<void> {
+    await this.#api.request("DELETE", `/api/recordings/${enc(rec)}`);
+  }
+
   /** One recording, with its group playback's state when it is being played. */
   async recording(rec: string): Promise<Recording & { playback: PlayerState | null }> {
     const v = await this.#api.request("GET", `/api/recordings/${enc(rec)}`);
