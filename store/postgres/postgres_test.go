@@ -99,7 +99,7 @@ func checkSchema(t *testing.T, schema string) {
 		t.Fatal(err)
 	}
 	want = "annotations_id_review annotations_review_media changes_doc_received documents_id_world " +
-		"layers_world_position review_events_review task_annotations_annotation tasks_assignee tasks_id_review " +
+		"layers_world_position review_events_review reviews_created reviews_world_created task_annotations_annotation tasks_assignee tasks_id_review " +
 		"tasks_review tasks_world versions_world_created worlds_created_at worlds_parent_branch"
 	if got := strings.Join(indexes, " "); got != want {
 		t.Fatalf("indexes in %s: %s; want %s", schema, got, want)

@@ -205,6 +205,10 @@ var steps = []string{
 		FOREIGN KEY (annotation_id, review_id) REFERENCES annotations (id, review_id)
 	) STRICT, WITHOUT ROWID;
 	CREATE INDEX IF NOT EXISTS task_annotations_annotation ON task_annotations (annotation_id);`,
+	// 6: the sessions list, newest first, of every world or of some
+	// (store.WorldScope), read from an index rather than sorted.
+	`CREATE INDEX IF NOT EXISTS reviews_created ON reviews (created_at DESC, id);
+	CREATE INDEX IF NOT EXISTS reviews_world_created ON reviews (world_id, created_at DESC, id);`,
 }
 
 // migrate brings the schema up to date in one write transaction: the single

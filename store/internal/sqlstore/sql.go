@@ -10,7 +10,7 @@ package sqlstore
 
 // SchemaVersion is the schema version this code reads and writes. Each
 // backend's migrations bring a database up to it.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // Column lists, in the order the Scan functions expect them.
 const (
