@@ -7,7 +7,6 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/webrtc/v4"
 
 	"atelier/review/internal/rtpkey"
@@ -226,17 +225,10 @@ func newViewerAPIs(se webrtc.SettingEngine) (*viewerAPIs, error) {
 	return &viewerAPIs{me: me, se: se}, nil
 }
 
-func (a *viewerAPIs) api(src packetSource) (*webrtc.API, error) {
+func (a *viewerAPIs) api(src packetSource, clocks clockSource) (*webrtc.API, error) {
 	reg := &interceptor.Registry{}
-	reg.Add(retransmitFactory{src: src})
-	var opts []report.SenderOption
-	if a.se.LoggerFactory != nil {
-		opts = append(opts, report.WithSenderLoggerFactory(a.se.LoggerFactory))
-	}
-	sr, err := report.NewSenderInterceptor(opts...)
-	if err != nil {
-		return nil, fmt.Errorf("media: sender reports: %w", err)
-	}
-	reg.Add(sr)
+	log := newSRLog()
+	reg.Add(retransmitFactory{src: src, log: log})
+	reg.Add(senderReportFactory{clocks: clocks, log: log})
 	return webrtc.NewAPI(webrtc.WithMediaEngine(a.me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(a.se)), nil
 }

@@ -9,10 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
 	pionmedia "github.com/pion/webrtc/v4/pkg/media"
 	"github.com/pion/webrtc/v4/pkg/media/h264reader"
+	"github.com/pion/webrtc/v4/pkg/media/ivfreader"
 
 	"atelier/review/media"
 	"atelier/review/whipclient"
@@ -269,4 +273,130 @@ func TestReceiverReportsNameSenderReports(t *testing.T) {
 	})
 	// pion sends a sender report and a receiver report every second.
 	waitFor(t, 10*time.Second, "a receiver report naming the publisher's sender report", named.Load)
+}
+
+// Viewers' sender reports carry the publisher's clock: the NTP time the
+// publisher's own reports give an RTP timestamp, so a browser lines audio
+// up with video as the publisher captured them, not as the SFU forwarded
+// them. The publisher here keeps a clock 1000 s ahead of the SFU's, which
+// the SFU's own clock could not produce.
+func TestViewerSenderReportsKeepThePublishersClock(t *testing.T) {
+	s := newServer(t, serverOptions{})
+	me, err := media.NewMediaEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	se, err := loopback().SettingEngine(testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No interceptors: this publisher sends only the sender reports below.
+	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se), webrtc.WithInterceptorRegistry(&interceptor.Registry{})).
+		NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pc.Close() })
+	track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "build")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender, err := pc.AddTrack(track)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, answer := do(t, http.MethodPost, s.whip(), media.ContentTypeSDP, localOffer(t, pc), nil)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("WHIP POST: %s: %s", resp.Status, answer)
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		t.Fatal(err)
+	}
+
+	const ts0, ahead = 1_000_000, 1000 * time.Second
+	start := time.Now()
+	pubNTP := func(ts uint32) float64 { // the publisher's NTP seconds at an RTP timestamp
+		return ntpSeconds(start.Add(ahead)) + float64(int32(ts-ts0))/90000 //nolint:gosec // RTP time difference
+	}
+	ssrc := uint32(sender.GetParameters().Encodings[0].SSRC)
+	stop := make(chan struct{})
+	sent := make(chan struct{})
+	frames := readIVF(t, fixture("clip-vp8.ivf"))
+	go func() { // the clip's frames at 30 fps, a sender report every 200 ms
+		defer close(sent)
+		pk := rtp.NewPacketizer(1200, 96, ssrc, &codecs.VP8Payloader{EnablePictureID: true}, rtp.NewRandomSequencer(), 90000)
+		tick := time.NewTicker(time.Second / 30)
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			for _, p := range pk.Packetize(frames[i%len(frames)], 3000) {
+				p.Timestamp = ts0 + uint32(i)*3000 //nolint:gosec // a short test
+				_ = track.WriteRTP(p)
+			}
+			if i%6 == 0 {
+				now := time.Now()
+				sr := &rtcp.SenderReport{SSRC: ssrc, NTPTime: toNTP(now.Add(ahead)), RTPTime: ts0 + uint32(now.Sub(start).Seconds()*90000)}
+				_ = pc.WriteRTCP([]rtcp.Packet{sr})
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stop); <-sent })
+
+	var skew atomic.Int64 // nanoseconds between a viewer report's NTP time and the publisher's for its RTP time; 0: none yet
+	subscribe(t, s.whep(), viewerOptions{onSenderReport: func(k webrtc.RTPCodecType, sr *rtcp.SenderReport) {
+		if k == webrtc.RTPCodecTypeVideo {
+			d := time.Duration((ntpSeconds64(sr.NTPTime) - pubNTP(sr.RTPTime)) * float64(time.Second))
+			skew.Store(int64(d) | 1) // never 0
+		}
+	}})
+	// The viewer's first report may come before the publisher's first
+	// reached the SFU (it is then in the SFU's clock); a later one may not.
+	within := func() bool {
+		d := time.Duration(skew.Load())
+		return d != 0 && d > -20*time.Millisecond && d < 20*time.Millisecond
+	}
+	for deadline := time.Now().Add(10 * time.Second); !within() && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if d := time.Duration(skew.Load()); !within() {
+		t.Fatalf("the viewer's latest sender report is %v off the publisher's clock (0: none came), want within 20 ms", d)
+	}
+}
+
+// ntpSeconds is t in seconds since the NTP epoch (1900).
+func ntpSeconds(t time.Time) float64 { return float64(t.UnixNano())/1e9 + 2208988800 }
+
+// toNTP is t as a 64-bit NTP timestamp.
+func toNTP(t time.Time) uint64 {
+	secs := uint64(t.Unix()) + 2208988800 //nolint:gosec // after 1970
+	return secs<<32 | uint64(t.Nanosecond())<<32/1e9
+}
+
+// ntpSeconds64 is a 64-bit NTP timestamp in seconds.
+func ntpSeconds64(ntp uint64) float64 { return float64(ntp>>32) + float64(ntp&0xffffffff)/(1<<32) }
+
+// readIVF returns the frames of an IVF file.
+func readIVF(t *testing.T, path string) [][]byte {
+	t.Helper()
+	f, err := os.Open(path) //nolint:gosec // a fixture
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, _, err := ivfreader.NewWith(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frames [][]byte
+	for {
+		frame, _, err := r.ParseNextFrame()
+		if err != nil {
+			return frames
+		}
+		frames = append(frames, frame)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
@@ -53,7 +54,8 @@ type forwarder struct {
 	hist     *history // video packets for NACKs; nil for audio
 	log      *slog.Logger
 	packets  atomic.Uint64
-	sink     PacketSink // set before run; nil: none
+	sink     PacketSink                  // set before run; nil: none
+	pubClock atomic.Pointer[senderClock] // the publisher's latest sender report
 
 	mu    sync.Mutex
 	sinks []*viewer // copy-on-write: forward iterates a snapshot
@@ -99,16 +101,23 @@ func (f *forwarder) run(track *webrtc.TrackRemote) {
 	}
 }
 
-// readRTCP reads the publisher's RTCP for the track until its peer
-// connection closes. Reading it is what runs pion's interceptors on it:
-// the receiver-report interceptor learns each sender report, so the
-// reports the engine sends back carry LSR and DLSR and the publisher can
-// measure its round trip (unread, they stay zero). The packets themselves
-// are not needed here.
-func (f *forwarder) readRTCP() {
+// readRTCP reads the publisher's RTCP for the track (media SSRC ssrc)
+// until its peer connection closes. Reading it is what runs pion's
+// interceptors on it: the receiver-report interceptor learns each sender
+// report, so the reports the engine sends back carry LSR and DLSR and the
+// publisher can measure its round trip (unread, they stay zero). The
+// track's sender reports are kept (clock): viewers' sender reports carry
+// the publisher's clock on from them (senderreport.go).
+func (f *forwarder) readRTCP(ssrc uint32) {
 	for {
-		if _, _, err := f.receiver.ReadRTCP(); err != nil {
+		pkts, _, err := f.receiver.ReadRTCP()
+		if err != nil {
 			return
+		}
+		for _, p := range pkts {
+			if sr, ok := p.(*rtcp.SenderReport); ok && sr.SSRC == ssrc {
+				f.pubClock.Store(&senderClock{ntp: sr.NTPTime, rtp: sr.RTPTime, rate: f.codec.ClockRate, at: time.Now()})
+			}
 		}
 	}
 }

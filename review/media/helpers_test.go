@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
@@ -193,6 +194,8 @@ type viewer struct {
 type viewerOptions struct {
 	noRead     bool // never read the tracks: a viewer that is stuck
 	pionCodecs bool // offer pion's default codecs (H.264 42001f before 42e01f, as many clients list them), not the engine's
+	// onSenderReport, if set, gets every sender report the SFU sends on a track.
+	onSenderReport func(webrtc.RTPCodecType, *rtcp.SenderReport)
 }
 
 // subscribe makes a pion viewer and POSTs its offer to the WHEP endpoint.
@@ -216,12 +219,29 @@ func subscribe(t testing.TB, url string, o viewerOptions) *viewer {
 			t.Fatal(err)
 		}
 	}
-	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	pc.OnTrack(func(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 		if o.noRead {
 			return
 		}
 		v.wg.Add(1)
 		defer v.wg.Done()
+		if o.onSenderReport != nil {
+			v.wg.Add(1)
+			go func() {
+				defer v.wg.Done()
+				for {
+					pkts, _, err := recv.ReadRTCP()
+					if err != nil {
+						return
+					}
+					for _, p := range pkts {
+						if sr, ok := p.(*rtcp.SenderReport); ok {
+							o.onSenderReport(tr.Kind(), sr)
+						}
+					}
+				}
+			}()
+		}
 		v.read(tr)
 	})
 	offer := localOffer(t, pc)

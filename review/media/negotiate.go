@@ -35,7 +35,8 @@ func (r *Room) negotiatePublisher(ctx context.Context, offer string) (*publisher
 				f.endSink() // the room closed meanwhile
 				return
 			}
-			r.spawn(f.readRTCP)
+			ssrc := uint32(t.SSRC())
+			r.spawn(func() { f.readRTCP(ssrc) })
 		}
 	})
 	pc.OnDataChannel(func(dc *webrtc.DataChannel) {
@@ -79,7 +80,7 @@ func (r *Room) pinTracks(p *publisher) error {
 // track for each of the publisher's kinds the offer can receive in the
 // publisher's codec.
 func (r *Room) negotiateViewer(ctx context.Context, pub *publisher, offer string) (*viewer, string, error) {
-	api, err := r.eng.viewers.api(pub.retransmittable)
+	api, err := r.eng.viewers.api(pub.retransmittable, pub.senderClock)
 	if err != nil {
 		return nil, "", err
 	}

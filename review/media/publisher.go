@@ -47,6 +47,17 @@ func (p *publisher) retransmittable(k kind, seq uint16) *rtp.Packet {
 	return nil
 }
 
+// senderClock returns the publisher's latest sender report for its track
+// of kind k (a clockSource).
+func (p *publisher) senderClock(k kind) (senderClock, bool) {
+	if f := p.fwd[k]; f != nil {
+		if c := f.pubClock.Load(); c != nil {
+			return *c, true
+		}
+	}
+	return senderClock{}, false
+}
+
 // requestKeyframe asks for a keyframe; requests made while one is pending
 // merge into it. It never blocks.
 func (p *publisher) requestKeyframe() {

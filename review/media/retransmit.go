@@ -12,16 +12,27 @@ import (
 	"github.com/pion/rtp"
 )
 
+// kindOfMime is the kind of a MIME type: audio/*, else video.
+func kindOfMime(mime string) kind {
+	if strings.HasPrefix(strings.ToLower(mime), "audio/") {
+		return kindAudio
+	}
+	return kindVideo
+}
+
 // packetSource returns a forwarded packet of a kind by its sequence
 // number, nil when the room no longer keeps it.
 type packetSource func(k kind, seq uint16) *rtp.Packet
 
 // retransmitFactory makes a viewer peer connection's retransmitter. Each
 // viewer's pion API has its own factory, bound to that viewer's source.
-type retransmitFactory struct{ src packetSource }
+type retransmitFactory struct {
+	src packetSource
+	log *srLog // the viewer's sender reports, for the round trip
+}
 
 func (f retransmitFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
-	return &retransmitter{src: f.src, now: time.Now, streams: map[uint32]*rtxStream{}}, nil
+	return &retransmitter{src: f.src, log: f.log, now: time.Now, streams: map[uint32]*rtxStream{}}, nil
 }
 
 // retransmitter answers a viewer's NACKs (RFC 4585) from the room's shared
@@ -36,6 +47,7 @@ func (f retransmitFactory) NewInterceptor(string) (interceptor.Interceptor, erro
 type retransmitter struct {
 	interceptor.NoOp
 	src packetSource
+	log *srLog
 	now func() time.Time
 
 	mu      sync.Mutex
@@ -78,12 +90,8 @@ type resent struct {
 }
 
 func (r *retransmitter) BindLocalStream(info *interceptor.StreamInfo, writer interceptor.RTPWriter) interceptor.RTPWriter {
-	k := kindVideo
-	if strings.HasPrefix(strings.ToLower(info.MimeType), "audio/") {
-		k = kindAudio
-	}
 	s := &rtxStream{
-		kind: k, ssrc: info.SSRC, pt: info.PayloadType, writer: writer,
+		kind: kindOfMime(info.MimeType), ssrc: info.SSRC, pt: info.PayloadType, writer: writer,
 		rtxSSRC: info.SSRCRetransmission, rtxPT: info.PayloadTypeRetransmission,
 		rtxSeq: uint16(rand.Uint32()), // random, as RFC 3550 §5.1 asks of a stream's first
 		tokens: resendBurst, filled: r.now(),
@@ -215,13 +223,18 @@ func (s *rtxStream) packet(p *rtp.Packet) (*rtp.Header, []byte) {
 }
 
 // updateRTT takes the round trip from the viewer's reception reports of
-// our streams (RFC 3550 §6.4.1: now − LSR − DLSR), as a running mean.
+// our streams (RFC 3550 §6.4.1: now − the report's sending − DLSR, the
+// sending found by LSR in the srLog), as a running mean.
 func (r *retransmitter) updateRTT(reports []rtcp.ReceptionReport) {
 	now := r.now()
 	for _, rep := range reports {
 		s := r.stream(rep.SSRC)
-		d, ok := RoundTrip(rep, now)
-		if s == nil || !ok {
+		sent, ok := r.log.sentAt(rep.SSRC, rep.LastSenderReport)
+		if s == nil || !ok || rep.LastSenderReport == 0 {
+			continue
+		}
+		d := now.Sub(sent) - time.Duration(rep.Delay)*time.Second/(1<<16)
+		if d < 0 {
 			continue
 		}
 		s.mu.Lock()
@@ -232,28 +245,4 @@ func (r *retransmitter) updateRTT(reports []rtcp.ReceptionReport) {
 		}
 		s.mu.Unlock()
 	}
-}
-
-// RoundTrip returns the round trip a reception report of our stream shows
-// at now (RFC 3550 §6.4.1: now − LSR − DLSR); ok is false when the report
-// names no sender report of ours (LSR 0) or the result is not a plausible
-// duration (clocks or the report garbled).
-func RoundTrip(rep rtcp.ReceptionReport, now time.Time) (d time.Duration, ok bool) {
-	if rep.LastSenderReport == 0 {
-		return 0, false
-	}
-	rtt := ntpShort(now) - rep.LastSenderReport - rep.Delay
-	if rtt >= 1<<31 {
-		return 0, false
-	}
-	return time.Duration(rtt) * time.Second / (1 << 16), true
-}
-
-// ntpShort is the middle 32 bits of t's NTP timestamp (16.16 seconds since
-// 1900), the unit of LSR and DLSR.
-func ntpShort(t time.Time) uint32 {
-	const unixToNTP = 2208988800
-	secs := uint64(t.Unix()) + unixToNTP
-	frac := uint64(t.Nanosecond()) << 32 / uint64(time.Second)
-	return uint32(secs<<16 | frac>>16)
 }

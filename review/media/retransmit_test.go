@@ -50,7 +50,7 @@ func newTestRetransmitter(t *testing.T, first uint16, n int, rtxSSRC uint32) (*r
 		}
 		return h.get(seq)
 	}
-	i, err := retransmitFactory{src: src}.NewInterceptor("")
+	i, err := retransmitFactory{src: src, log: newSRLog()}.NewInterceptor("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,10 +147,15 @@ func TestRetransmitOnlyWhatIsKeptAndAsked(t *testing.T) {
 // after it, it is.
 func TestRetransmitOncePerRoundTrip(t *testing.T) {
 	r, _, w, now := newTestRetransmitter(t, 10, 5, 77)
-	// The viewer reports our SR sent 40 ms ago, held 10 ms: RTT 30 ms.
-	readRTCP(t, r, &rtcp.ReceiverReport{SSRC: 1, Reports: []rtcp.ReceptionReport{{
-		SSRC: 42, LastSenderReport: ntpShort(now.Add(-40 * time.Millisecond)), Delay: uint32(10 * time.Millisecond * (1 << 16) / time.Second),
-	}}})
+	// The viewer reports on our SR sent 40 ms ago (its NTP time is the
+	// publisher's clock, so LSR says nothing of ours), held 10 ms: RTT 30 ms.
+	held := uint32(10 * time.Millisecond * (1 << 16) / time.Second)
+	readRTCP(t, r, &rtcp.ReceiverReport{SSRC: 1, Reports: []rtcp.ReceptionReport{{SSRC: 42, LastSenderReport: 0x5eed1234, Delay: held}}})
+	if rtt := r.stream(42).rtt; rtt != 0 {
+		t.Fatalf("rtt %v from a report on an SR never sent, want none", rtt)
+	}
+	r.log.note(42, 0x5eed1234, now.Add(-40*time.Millisecond))
+	readRTCP(t, r, &rtcp.ReceiverReport{SSRC: 1, Reports: []rtcp.ReceptionReport{{SSRC: 42, LastSenderReport: 0x5eed1234, Delay: held}}})
 	if rtt := r.stream(42).rtt; rtt < 29*time.Millisecond || rtt > 31*time.Millisecond {
 		t.Fatalf("rtt %v, want 30ms", rtt)
 	}
