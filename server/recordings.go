@@ -504,7 +504,11 @@ type recordSink struct {
 }
 
 func (s *recordSink) WriteRTP(p *rtp.Packet) error { return s.w.WriteRTP(p) }
-func (s *recordSink) End()                         { s.once.Do(s.end) }
+
+// WriteSenderReport implements media.SenderReportSink: the recorder lines
+// the tracks up by the publisher's reports.
+func (s *recordSink) WriteSenderReport(ntp uint64, ts uint32) { s.w.WriteSenderReport(ntp, ts) }
+func (s *recordSink) End()                                    { s.once.Do(s.end) }
 
 // recordingJSON is a recording as the API lists it.
 type recordingJSON struct {

@@ -88,6 +88,14 @@ type PacketSink interface {
 	End()
 }
 
+// SenderReportSink is a PacketSink that also takes the publisher's RTCP
+// sender reports for its track (its wall clock, NTP, at an RTP timestamp),
+// as a recorder lines tracks up by. Its calls come from another goroutine
+// than WriteRTP's, and may follow End.
+type SenderReportSink interface {
+	WriteSenderReport(ntp uint64, rtpTime uint32)
+}
+
 // NewRoom returns an empty room: no publisher, no viewers. It starts
 // nothing; goroutines start with sessions and end with Close.
 func (e *Engine) NewRoom(id RoomID, opts RoomOptions) *Room {

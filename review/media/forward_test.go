@@ -400,3 +400,35 @@ func readIVF(t *testing.T, path string) [][]byte {
 		frames = append(frames, frame)
 	}
 }
+
+// reportSink is a packet sink that takes sender reports, as the recorder's.
+type reportSink struct {
+	lastTS  atomic.Uint32
+	reports atomic.Int32
+	skew    atomic.Int64 // RTP ticks from the latest packet to the latest report's timestamp
+}
+
+func (s *reportSink) WriteRTP(p *rtp.Packet) error { s.lastTS.Store(p.Timestamp); return nil }
+func (s *reportSink) End()                         {}
+func (s *reportSink) WriteSenderReport(_ uint64, ts uint32) {
+	s.skew.Store(int64(int32(ts - s.lastTS.Load()))) //nolint:gosec // RTP time difference
+	s.reports.Add(1)
+}
+
+// A track's sink that takes sender reports gets the publisher's, for the
+// track it records.
+func TestSinkGetsSenderReports(t *testing.T) {
+	sinks := map[string]*reportSink{"video": {}, "audio": {}}
+	s := newServer(t, serverOptions{onTrack: func(_ media.RoomID, ti media.TrackInfo) media.PacketSink { return sinks[ti.Kind] }})
+	publish(t, whipclient.PublishOptions{URL: s.whip(), Files: []string{fixture("clip-vp8.ivf"), fixture("clip.ogg")}, Loop: true})
+	// pion's publisher reports every second.
+	waitFor(t, 10*time.Second, "a sender report on each track's sink", func() bool {
+		return sinks["video"].reports.Load() > 0 && sinks["audio"].reports.Load() > 0
+	})
+	for kind, rate := range map[string]int64{"video": 90000, "audio": 48000} {
+		// The report's timestamp is the publisher's clock now, near the latest packet's.
+		if d := sinks[kind].skew.Load(); d < -rate || d > rate {
+			t.Errorf("%s: report %d ticks from the latest packet, want within a second's (%d)", kind, d, rate)
+		}
+	}
+}

@@ -106,9 +106,10 @@ func (f *forwarder) run(track *webrtc.TrackRemote) {
 // interceptors on it: the receiver-report interceptor learns each sender
 // report, so the reports the engine sends back carry LSR and DLSR and the
 // publisher can measure its round trip (unread, they stay zero). The
-// track's sender reports are kept (clock): viewers' sender reports carry
-// the publisher's clock on from them (senderreport.go).
-func (f *forwarder) readRTCP(ssrc uint32) {
+// track's sender reports are kept (pubClock): viewers' sender reports carry
+// the publisher's clock on from them (senderreport.go). They also go to
+// srs, if not nil (the recorder).
+func (f *forwarder) readRTCP(ssrc uint32, srs SenderReportSink) {
 	for {
 		pkts, _, err := f.receiver.ReadRTCP()
 		if err != nil {
@@ -117,6 +118,9 @@ func (f *forwarder) readRTCP(ssrc uint32) {
 		for _, p := range pkts {
 			if sr, ok := p.(*rtcp.SenderReport); ok && sr.SSRC == ssrc {
 				f.pubClock.Store(&senderClock{ntp: sr.NTPTime, rtp: sr.RTPTime, rate: f.codec.ClockRate, at: time.Now()})
+				if srs != nil {
+					srs.WriteSenderReport(sr.NTPTime, sr.RTPTime)
+				}
 			}
 		}
 	}

@@ -87,6 +87,7 @@ type serverOptions struct {
 	cfg       media.Config
 	authorize func(*http.Request, media.RoomID, media.Action) error
 	onSample  func(media.RoomID, media.ContextSample)
+	onTrack   func(media.RoomID, media.TrackInfo) media.PacketSink
 }
 
 func newServer(t testing.TB, o serverOptions) *testServer {
@@ -98,7 +99,7 @@ func newServer(t testing.TB, o serverOptions) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	room := eng.NewRoom("r1", media.RoomOptions{OnSample: o.onSample})
+	room := eng.NewRoom("r1", media.RoomOptions{OnSample: o.onSample, OnTrack: o.onTrack})
 	h := media.NewHandler(media.HandlerConfig{
 		Rooms: func(_ context.Context, id media.RoomID) (*media.Room, error) {
 			if id != room.ID() {

@@ -36,7 +36,8 @@ func (r *Room) negotiatePublisher(ctx context.Context, offer string) (*publisher
 				return
 			}
 			ssrc := uint32(t.SSRC())
-			r.spawn(func() { f.readRTCP(ssrc) })
+			srs, _ := f.sink.(SenderReportSink)
+			r.spawn(func() { f.readRTCP(ssrc, srs) })
 		}
 	})
 	pc.OnDataChannel(func(dc *webrtc.DataChannel) {

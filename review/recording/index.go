@@ -93,6 +93,10 @@ type TrackInfo struct {
 	// End is the media time where the last frame ends (it is taken to last
 	// as long as the gap before it).
 	End float64 `json:"end"`
+	// Shift is what Open adds to the index's media times: the track was
+	// moved at Close to line up with the other by the publisher's sender
+	// reports (align.go). Start, End and KeyTimes include it.
+	Shift float64 `json:"shift,omitempty"`
 }
 
 // Manifest is manifest.json: what a closed recording holds. While the

@@ -260,6 +260,9 @@ func (r *Recorder) close() error {
 	r.mu.Lock()
 	m.Epoch = r.epoch.UTC()
 	r.mu.Unlock()
+	if video != nil && audio != nil {
+		r.align(&m, video.firstCapture, audio.firstCapture)
+	}
 	if m.Epoch.IsZero() {
 		m.Epoch = m.Created
 	}

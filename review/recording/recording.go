@@ -112,6 +112,11 @@ func (r *Recording) loadTrack(info *TrackInfo, kind string) ([]Frame, error) {
 	if len(frames) != info.Frames {
 		return nil, fmt.Errorf("%w: %s lists %d frames, manifest %d", ErrCorrupt, info.Index, len(frames), info.Frames)
 	}
+	if info.Shift != 0 {
+		for i := range frames {
+			frames[i].MediaTime += info.Shift
+		}
+	}
 	if info.KeyTimes != nil && !slices.Equal(info.KeyTimes, keyTimes(frames)) {
 		return nil, fmt.Errorf("%w: the manifest's %s keyframe times disagree with %s", ErrCorrupt, kind, info.Index)
 	}

@@ -31,6 +31,10 @@ type TrackWriter interface {
 	WriteRTP(p *rtp.Packet) error
 	// Frames is how many frames (audio packets) have been written so far.
 	Frames() int
+	// WriteSenderReport takes one of the publisher's RTCP sender reports
+	// for the track: its wall clock (64-bit NTP) at an RTP timestamp. The
+	// first is kept; Close lines the tracks up by them (align.go).
+	WriteSenderReport(ntp uint64, rtpTime uint32)
 }
 
 // mediaWriter is what pion's ivfwriter and h264writer are, and what
@@ -71,9 +75,10 @@ type trackWriter struct {
 	curKey  bool   // whether that frame carries keyframe data so far
 	haveCur bool
 	firstTS uint32
-	start   float64 // media time of the first frame
-	pending *Frame  // last written frame, still growing (H.264 writes per NAL)
-	count   int     // frames appended to the index
+	sr      *senderReport // the publisher's first sender report, nil before it
+	start   float64       // media time of the first frame
+	pending *Frame        // last written frame, still growing (H.264 writes per NAL)
+	count   int           // frames appended to the index
 	keys    int
 	keyAt   []float64 // video keyframes' media times, for the manifest
 	lastTS  uint32    // RTP timestamp of the last appended frame
@@ -310,6 +315,15 @@ func (t *trackWriter) flushPending() error {
 		}
 	}
 	return t.idx.append(fr)
+}
+
+// WriteSenderReport implements TrackWriter.
+func (t *trackWriter) WriteSenderReport(ntp uint64, rtpTime uint32) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.sr == nil && !t.closed {
+		t.sr = &senderReport{ntp: ntp, rtp: rtpTime}
+	}
 }
 
 // close ends the track and returns its manifest entry, or nil (and removes
