@@ -225,10 +225,17 @@ func newViewerAPIs(se webrtc.SettingEngine) (*viewerAPIs, error) {
 	return &viewerAPIs{me: me, se: se}, nil
 }
 
+// viewerInterceptors returns the factories of a viewer's retransmitter and
+// sender reporter, sharing the log of the reports sent.
+func viewerInterceptors(src packetSource, clocks clockSource) (retransmitFactory, senderReportFactory) {
+	log := newSRLog()
+	return retransmitFactory{src: src, log: log}, senderReportFactory{clocks: clocks, log: log}
+}
+
 func (a *viewerAPIs) api(src packetSource, clocks clockSource) (*webrtc.API, error) {
 	reg := &interceptor.Registry{}
-	log := newSRLog()
-	reg.Add(retransmitFactory{src: src, log: log})
-	reg.Add(senderReportFactory{clocks: clocks, log: log})
+	rtx, sr := viewerInterceptors(src, clocks)
+	reg.Add(rtx)
+	reg.Add(sr)
 	return webrtc.NewAPI(webrtc.WithMediaEngine(a.me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(a.se)), nil
 }

@@ -31,12 +31,12 @@ func (r *Room) negotiatePublisher(ctx context.Context, offer string) (*publisher
 			if hook := r.opts.OnTrack; hook != nil {
 				f.sink = hook(r.id, TrackInfo{Kind: f.kind.String(), MimeType: f.codec.MimeType, ClockRate: f.codec.ClockRate, Channels: f.codec.Channels})
 			}
+			srs, _ := f.sink.(SenderReportSink) // before run, which may drop the sink
 			if !r.spawn(func() { f.run(t) }) {
 				f.endSink() // the room closed meanwhile
 				return
 			}
 			ssrc := uint32(t.SSRC())
-			srs, _ := f.sink.(SenderReportSink)
 			r.spawn(func() { f.readRTCP(ssrc, srs) })
 		}
 	})

@@ -46,7 +46,10 @@ type clockSource func(k kind) (senderClock, bool)
 // SFU's time): the report's, moved on by t - c.at.
 func (c senderClock) extrapolate(t time.Time) (ntp uint64, ts uint32) {
 	d := t.Sub(c.at)
-	return addNTP(c.ntp, d), c.rtp + uint32(d.Nanoseconds()*int64(c.rate)/int64(time.Second)) //nolint:gosec // wraps like RTP time
+	// Whole seconds and the rest apart: d × rate in nanoseconds would
+	// overflow after a day.
+	ticks := int64(d/time.Second)*int64(c.rate) + int64(d%time.Second)*int64(c.rate)/int64(time.Second)
+	return addNTP(c.ntp, d), c.rtp + uint32(ticks) //nolint:gosec // wraps like RTP time
 }
 
 // addNTP adds d to a 64-bit NTP timestamp (32.32 fixed point seconds).
@@ -181,8 +184,16 @@ type srStream struct {
 	rate    uint32
 	packets atomic.Uint32
 	octets  atomic.Uint32
-	lastTS  atomic.Uint32
-	lastAt  atomic.Int64 // unix nanoseconds of the latest write; 0 before the first
+	last    atomic.Pointer[lastFrame] // the newest timestamp sent and when; nil before the first
+}
+
+// lastFrame is when a stream first sent its newest RTP timestamp: the
+// SFU-clock mapping the fallback reports, as pion's interceptor keeps it
+// (later packets of the frame, reordered ones and a replayed GOP cache's
+// older ones do not move it).
+type lastFrame struct {
+	ts uint32
+	at time.Time
 }
 
 func (r *senderReporter) BindLocalStream(info *interceptor.StreamInfo, writer interceptor.RTPWriter) interceptor.RTPWriter {
@@ -194,9 +205,10 @@ func (r *senderReporter) BindLocalStream(info *interceptor.StreamInfo, writer in
 		n, err := writer.Write(h, payload, a)
 		if err == nil {
 			s.packets.Add(1)
-			s.octets.Add(uint32(len(payload))) //nolint:gosec // an RTP payload
-			s.lastTS.Store(h.Timestamp)
-			s.lastAt.Store(r.now().UnixNano())
+			s.octets.Add(uint32(len(payload)))                               //nolint:gosec // an RTP payload
+			if l := s.last.Load(); l == nil || int32(h.Timestamp-l.ts) > 0 { //nolint:gosec // RTP time difference
+				s.last.Store(&lastFrame{ts: h.Timestamp, at: r.now()}) // once a frame: writes come from one goroutine
+			}
 		}
 		return n, err
 	})
@@ -237,29 +249,34 @@ func (r *senderReporter) run(w interceptor.RTCPWriter) {
 }
 
 // reports returns a sender report for each stream that has sent, and notes
-// when each was sent.
+// when each was sent. The streams' reports are all in the publisher's
+// clock or all in the SFU's: a browser compares the audio's mapping with
+// the video's, so one of each would misalign them by the clocks' offset.
+// The publisher's is used once it has reported on every kind sent.
 func (r *senderReporter) reports() []rtcp.Packet {
 	now := r.now()
 	r.mu.Lock()
 	streams := make([]*srStream, 0, len(r.streams))
 	for _, s := range r.streams {
-		streams = append(streams, s)
+		if s.last.Load() != nil { // nothing sent: nothing to map
+			streams = append(streams, s)
+		}
 	}
 	r.mu.Unlock()
+	clocks := make([]senderClock, len(streams))
+	publisher := true
+	for i, s := range streams {
+		c, ok := r.clocks(s.kind)
+		clocks[i], publisher = c, publisher && ok && c.rate == s.rate
+	}
 	var out []rtcp.Packet
-	for _, s := range streams {
-		lastAt := s.lastAt.Load()
-		if lastAt == 0 {
-			continue // nothing sent: nothing to map
+	for i, s := range streams {
+		c := clocks[i]
+		if !publisher { // the SFU's clock at the newest frame sent, as pion's interceptor
+			l := s.last.Load()
+			c = senderClock{ntp: ntpTime(l.at), rtp: l.ts, rate: s.rate, at: l.at}
 		}
-		var ntp uint64
-		var ts uint32
-		if c, ok := r.clocks(s.kind); ok && c.rate == s.rate {
-			ntp, ts = c.extrapolate(now)
-		} else { // the SFU's clock at the latest packet, as pion's interceptor
-			fallback := senderClock{ntp: ntpTime(time.Unix(0, lastAt)), rtp: s.lastTS.Load(), rate: s.rate, at: time.Unix(0, lastAt)}
-			ntp, ts = fallback.extrapolate(now)
-		}
+		ntp, ts := c.extrapolate(now)
 		r.log.note(s.ssrc, uint32(ntp>>16), now) //nolint:gosec // the middle 32 bits
 		out = append(out, &rtcp.SenderReport{SSRC: s.ssrc, NTPTime: ntp, RTPTime: ts,
 			PacketCount: s.packets.Load(), OctetCount: s.octets.Load()})

@@ -79,7 +79,10 @@ func (r *Recorder) align(m *Manifest, video, audio func() (capture, bool)) {
 	m.Epoch = m.Epoch.Add(-time.Duration(vShift * float64(time.Second)))
 }
 
-// shift moves the track's media times by d seconds.
+// shift moves the track's media times by d seconds. It runs once per
+// track (Shift is 0 before), so Start, End and KeyTimes are x + d exactly
+// as Open computes from the index: its KeyTimes check compares them
+// exactly.
 func (info *TrackInfo) shift(d float64) {
 	if d == 0 {
 		return
